@@ -1,0 +1,201 @@
+"""Issuers, stablecoins, licences, people, attestations and their holdings, and the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from attest.fields import ExactDecimalField
+
+symbol_validator = RegexValidator(r"^[A-Z0-9]{2,16}$", "2 to 16 capital letters or digits")
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "an ISO 4217 code such as HKD, USD or EUR")
+
+# Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
+MONEY = {"max_digits": 24, "decimal_places": 6}
+
+
+class Issuer(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    lei = models.CharField("LEI", max_length=20, blank=True)
+    jurisdiction = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stablecoin(models.Model):
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="stablecoins")
+    symbol = models.CharField(max_length=16, unique=True, validators=[symbol_validator])
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, validators=[currency_validator], help_text="reference currency")
+    par_value = ExactDecimalField(max_digits=20, decimal_places=6, default=Decimal(1), validators=[MinValueValidator(Decimal("0.000001"))])
+    published = models.BooleanField(default=True, help_text="shown in the public API and pages")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+
+class Profile(models.TextChoices):
+    """Jurisdiction profiles (rule packs); see docs and ../shared/docs/regulation.md."""
+
+    HK = "HK", "Hong Kong (HKMA)"
+    US_GENIUS = "US_GENIUS", "United States (GENIUS Act)"
+    US_NYDFS = "US_NYDFS", "United States (NYDFS)"
+    EU_MICA = "EU_MICA", "European Union (MiCA EMT)"
+
+
+class Licence(models.Model):
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.CASCADE, related_name="licences")
+    profile = models.CharField(max_length=16, choices=Profile.choices)
+    licence_id = models.CharField(max_length=100)
+    regulator = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stablecoin", "profile"], name="one_licence_per_profile")]
+
+    def __str__(self) -> str:
+        return f"{self.stablecoin} {self.profile} {self.licence_id}"
+
+
+class Role(models.TextChoices):
+    ISSUER = "issuer", "Issuer staff"
+    AUDITOR = "auditor", "Auditor"
+    REGULATOR = "regulator", "Regulator"
+
+
+class Membership(models.Model):
+    """What a user is to Attest: issuer staff of one issuer, an auditor, or a regulator."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, null=True, blank=True, related_name="members")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="issuer", issuer__isnull=False) | ~models.Q(role="issuer"),
+                name="issuer_staff_have_an_issuer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class AttestationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class ReportType(models.TextChoices):
+    DAILY_STATEMENT = "daily_statement", "Daily statement"
+    WEEKLY_DISCLOSURE = "weekly_disclosure", "Weekly disclosure"
+    MONTHLY_REPORT = "monthly_report", "Monthly report"
+    ATTESTATION = "attestation", "Attestation"
+    AUDIT = "audit", "Audit"
+
+
+class Attestation(models.Model):
+    """An issuer's statement of reserves as of one instant. Never edited once submitted."""
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.PROTECT, related_name="attestations")
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    amendment_reason = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=AttestationStatus.choices, default=AttestationStatus.DRAFT)
+    report_type = models.CharField(max_length=20, choices=ReportType.choices, default=ReportType.ATTESTATION)
+    as_of = models.DateTimeField(help_text="the instant the holdings are stated at")
+    as_of_timezone = models.CharField(max_length=64, default="UTC", help_text="the time zone the issuer stated")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "-version"]
+        constraints = [models.UniqueConstraint(fields=["stablecoin", "version"], name="one_attestation_version")]
+        indexes = [models.Index(fields=["stablecoin", "status", "as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.stablecoin} as of {self.as_of:%Y-%m-%d %H:%M} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == AttestationStatus.DRAFT
+
+    def total_market_value(self) -> Decimal:
+        return sum((h.market_value for h in self.holdings.all()), Decimal(0))
+
+
+class AssetClass(models.TextChoices):
+    """The reserve taxonomy of regulation.md §11.3."""
+
+    CASH = "cash", "Cash"
+    CENTRAL_BANK_DEPOSIT = "central_bank_deposit", "Central bank deposit"
+    DEMAND_DEPOSIT = "demand_deposit", "Demand deposit"
+    TERM_DEPOSIT = "term_deposit", "Term deposit"
+    TBILL = "tbill", "Treasury bill"
+    TNOTE = "tnote", "Treasury note"
+    TBOND = "tbond", "Treasury bond"
+    OTHER_GOVT_DEBT = "other_govt_debt", "Other government debt"
+    OVERNIGHT_REVERSE_REPO = "overnight_reverse_repo", "Overnight reverse repo"
+    TERM_REVERSE_REPO = "term_reverse_repo", "Term reverse repo"
+    REPO_CASH = "repo_cash", "Repo cash"
+    GOVT_MMF = "govt_mmf", "Government money-market fund"
+    DEDICATED_FUND = "dedicated_fund", "Dedicated fund"
+    TOKENISED_ASSET = "tokenised_asset", "Tokenised asset"
+    OTHER = "other", "Other"
+
+
+class Holding(models.Model):
+    """One line of reserves in an attestation."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="holdings")
+    line = models.PositiveIntegerField()
+    asset_class = models.CharField(max_length=32, choices=AssetClass.choices)
+    custodian = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    market_value = ExactDecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])  # type: ignore[arg-type]
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["attestation", "line"], name="one_holding_per_line")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_class} {self.currency} {self.market_value} at {self.custodian}"
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained record of every state change (see attest/audit.py)."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, help_text="username, or 'system' for tasks")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

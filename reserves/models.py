@@ -1,0 +1,115 @@
+"""Reconciliation runs (immutable evaluations) and the flags they raise."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from attest.fields import ExactDecimalField
+from attest.models import Attestation, Stablecoin
+
+BIG_MONEY = {"max_digits": 40, "decimal_places": 18}
+
+
+class Trigger(models.TextChoices):
+    ATTESTATION = "attestation", "New attestation"
+    SUPPLY = "supply", "New supply reading"
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Manual"
+
+
+class RunStatus(models.TextChoices):
+    BACKED = "backed", "Fully backed"
+    UNDER = "under_collateralised", "Under-collateralised"
+    NO_ATTESTATION = "no_attestation", "No attestation"
+    NO_SUPPLY = "no_supply", "No supply reading"
+
+
+class ReconciliationRun(models.Model):
+    """One evaluation of one coin at one instant under one profile. Never changed after it is written.
+
+    ``inputs`` holds everything the figures were computed from (attestation version and holdings,
+    readings with their blocks, rule-pack version); ``input_hash`` is its digest, so the same
+    inputs never make a second run.
+    """
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.PROTECT, related_name="runs")
+    attestation = models.ForeignKey(Attestation, on_delete=models.PROTECT, null=True, blank=True, related_name="runs")
+    profile = models.CharField(max_length=16, blank=True)
+    rulepack_version = models.CharField(max_length=32)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    inputs = models.JSONField()
+    input_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=24, choices=RunStatus.choices)
+    outstanding = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    par_outstanding = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    reserves = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    ratio = ExactDecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    headroom = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["stablecoin", "profile", "input_hash"], name="one_run_per_input"),
+        ]
+        indexes = [models.Index(fields=["stablecoin", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.stablecoin_id} {self.status}"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Flag(models.Model):
+    """An open finding of a rule about a coin. At most one unresolved flag per (coin, rule, profile)."""
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.PROTECT, related_name="flags")
+    rule = models.CharField(max_length=32)
+    profile = models.CharField(max_length=16, blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    message = models.TextField()
+    opened_at = models.DateTimeField()
+    opened_by_run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="+")
+    last_run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stablecoin", "rule", "profile"],
+                condition=~models.Q(status="resolved"),
+                name="one_unresolved_flag_per_rule",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stablecoin_id} {self.rule} {self.status}"
+
+
+class FlagEvent(models.Model):
+    """The history of a flag: every change of state, who made it and why."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -1,0 +1,111 @@
+"""End to end on real parts: the issuer's form POST, a real Celery worker, anvil, PostgreSQL, the API."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from chain.devchain import mine
+from chain.blocks import block_by_number
+from reserves.demo import DEMO_PASSWORDS, demo_seed
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _wait_for(client: Client, url: str, predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    body = None
+    while time.monotonic() < deadline:
+        body = client.get(url).json()
+        if predicate(body):
+            return body
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting on {url}; last answer: {body}")
+
+
+def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_snapshot, celery_worker_process):
+    demo_seed(rpc_url=anvil.url)
+    # The seeded HKDA attestation went through the worker too: it comes out fully backed.
+    public = Client()
+    hkda = _wait_for(public, "/api/v1/stablecoins/HKDA/", lambda b: b["status"] == "backed")
+    assert hkda["open_flags"] == []
+    assert hkda["outstanding"]["amount"] == "10000000.000000000000000000"
+
+    issuer = Client()
+    assert issuer.login(username="issuer", password=DEMO_PASSWORDS["issuer"])
+    as_of = datetime.now(UTC).replace(microsecond=0)
+    form = {
+        "stablecoin": _coin_id("USDX"),
+        "report_type": "attestation",
+        "as_of": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
+        "as_of_timezone": "UTC",
+        "holdings-TOTAL_FORMS": "3",
+        "holdings-INITIAL_FORMS": "0",
+        "holdings-MIN_NUM_FORMS": "1",
+        "holdings-MAX_NUM_FORMS": "500",
+        "holdings-0-asset_class": "demand_deposit",
+        "holdings-0-custodian": "First Example Bank",
+        "holdings-0-currency": "USD",
+        "holdings-0-market_value": "1800000.00",
+        "holdings-1-asset_class": "tbill",
+        "holdings-1-custodian": "Example Custody",
+        "holdings-1-currency": "usd",
+        "holdings-1-market_value": "3000000.00",
+        "holdings-2-asset_class": "",
+        "holdings-2-custodian": "",
+        "holdings-2-currency": "",
+        "holdings-2-market_value": "",
+    }
+    response = issuer.post("/attestations/new/", form)
+    assert response.status_code == 302, (response.context["form"].errors, response.context["holdings"].errors, response.context["holdings"].non_form_errors())
+
+    usdx = _wait_for(public, "/api/v1/stablecoins/USDX/", lambda b: b["open_flags"])
+    assert usdx["status"] == "under_collateralised"
+    assert usdx["reserves"]["amount"] == "4800000.000000000000000000"
+    assert usdx["outstanding"]["amount"] == "5000000.000000000000000000"  # 6m minted, 1m in the treasury
+    assert usdx["backing_ratio"] == "0.960000000000"
+    assert usdx["headroom"] == "-200000.000000000000000000"
+    [flag] = usdx["open_flags"]
+    assert (flag["rule"], flag["severity"], flag["status"]) == ("R1", "critical", "open")
+    [block] = usdx["outstanding"]["blocks"]
+    assert block["chain_id"] == 31337
+    # The block it was measured at is a real block of this chain, with that hash, at or before the as-of time.
+    assert block_by_number(anvil.rpc, block["block_number"]).hash == block["block_hash"]
+    assert datetime.fromisoformat(block["block_time"].replace("Z", "+00:00")) <= as_of
+
+    listed = {c["symbol"]: c for c in public.get("/api/v1/stablecoins/").json()}
+    assert listed["USDX"]["open_flags"][0]["rule"] == "R1"
+
+    regulator = Client()
+    assert regulator.login(username="regulator", password=DEMO_PASSWORDS["regulator"])
+    page = regulator.get("/regulator/").content.decode()
+    assert "USDX" in page and "Under" in page and "R1 critical" in page
+    assert f"block {block['block_number']}" in page
+
+
+def _coin_id(symbol: str) -> int:
+    from attest.models import Stablecoin
+
+    return Stablecoin.objects.get(symbol=symbol).pk
+
+
+def test_the_scheduled_read_stores_supply_pinned_below_head(anvil, chain_snapshot, celery_worker_process):
+    from chain.models import SupplyReading
+    from chain.tasks import read_all_networks_task
+
+    demo_seed(rpc_url=anvil.url)
+    mine(anvil.rpc, 3)
+    read_all_networks_task.delay()
+    deadline = time.monotonic() + 30
+    while not SupplyReading.objects.filter(deployment__stablecoin__symbol="USDX").exists():
+        assert time.monotonic() < deadline, "no reading arrived"
+        time.sleep(0.25)
+    reading = SupplyReading.objects.filter(deployment__stablecoin__symbol="USDX").first()
+    assert reading is not None
+    head = int(anvil.rpc.call("eth_blockNumber"), 16)
+    assert reading.block_number <= head - 2
+    assert reading.total_supply == 6_000_000 * 10**6
+    assert reading.outstanding_raw() == 5_000_000 * 10**6
