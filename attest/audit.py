@@ -26,7 +26,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def entry_hash(*, seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, payload: Any, prev_hash: str) -> str:
+def entry_hash(
+    *, seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, payload: Any, prev_hash: str
+) -> str:
     body = canonical_json(
         {
             "seq": seq,
@@ -42,7 +44,9 @@ def entry_hash(*, seq: int, at: str, actor: str, action: str, object_type: str, 
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def audit_append(*, actor: str, action: str, object_type: str, object_id: str | int, payload: dict[str, Any] | None = None) -> AuditEntry:
+def audit_append(
+    *, actor: str, action: str, object_type: str, object_id: str | int, payload: dict[str, Any] | None = None
+) -> AuditEntry:
     """Append one entry. Call it inside the transaction that makes the change it records."""
     payload = json.loads(canonical_json(payload or {}))  # what is hashed is exactly what is stored
     with transaction.atomic():

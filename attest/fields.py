@@ -33,7 +33,9 @@ class UInt256Field(models.Field):  # type: ignore[type-arg]
         return None if value is None else int(value)
 
     def to_python(self, value: Any) -> int | None:
-        if value is None or isinstance(value, int):
+        if value is None:
+            return None
+        if isinstance(value, int):
             return value
         try:
             return int(str(value))
@@ -41,10 +43,10 @@ class UInt256Field(models.Field):  # type: ignore[type-arg]
             raise ValidationError(f"{value!r} is not a whole number") from None
 
     def get_prep_value(self, value: Any) -> int | None:
-        value = self.to_python(value)
-        if value is not None and not 0 <= value <= UINT256_MAX:
-            raise ValidationError(f"{value} is outside the uint256 range")
-        return value
+        number = self.to_python(value)
+        if number is not None and not 0 <= number <= UINT256_MAX:
+            raise ValidationError(f"{number} is outside the uint256 range")
+        return number
 
     def get_db_prep_value(self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False) -> Any:
         value = self.get_prep_value(value) if not prepared else value

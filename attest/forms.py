@@ -11,10 +11,18 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.forms import formset_factory
 
-from attest.models import MONEY, AssetClass, ReportType, Stablecoin, currency_validator
+from attest.models import MONEY_DIGITS, MONEY_PLACES, AssetClass, ReportType, Stablecoin, currency_validator
 from attest.selectors import stablecoins_attestable_by
 
-COMMON_ZONES = ["UTC", "Asia/Hong_Kong", "America/New_York", "Europe/London", "Europe/Paris", "Asia/Singapore", "Asia/Tokyo"]
+COMMON_ZONES = [
+    "UTC",
+    "Asia/Hong_Kong",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Paris",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+]
 ZONE_CHOICES = [(z, z) for z in COMMON_ZONES] + [(z, z) for z in sorted(available_timezones() - set(COMMON_ZONES))]
 
 
@@ -53,7 +61,7 @@ class HoldingForm(forms.Form):
     asset_class = forms.ChoiceField(choices=[("", "— choose —"), *AssetClass.choices])
     custodian = forms.CharField(max_length=200)
     currency = CurrencyField(max_length=3, validators=[currency_validator])
-    market_value = forms.DecimalField(min_value=Decimal(0), **MONEY)  # type: ignore[arg-type]
+    market_value = forms.DecimalField(min_value=Decimal(0), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
 
 HoldingFormSet = formset_factory(HoldingForm, extra=2, min_num=1, validate_min=True, max_num=500, validate_max=True)

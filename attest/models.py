@@ -14,7 +14,7 @@ symbol_validator = RegexValidator(r"^[A-Z0-9]{2,16}$", "2 to 16 capital letters 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "an ISO 4217 code such as HKD, USD or EUR")
 
 # Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
-MONEY = {"max_digits": 24, "decimal_places": 6}
+MONEY_DIGITS, MONEY_PLACES = 24, 6
 
 
 class Issuer(models.Model):
@@ -35,7 +35,9 @@ class Stablecoin(models.Model):
     symbol = models.CharField(max_length=16, unique=True, validators=[symbol_validator])
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, validators=[currency_validator], help_text="reference currency")
-    par_value = ExactDecimalField(max_digits=20, decimal_places=6, default=Decimal(1), validators=[MinValueValidator(Decimal("0.000001"))])
+    par_value = ExactDecimalField(
+        max_digits=20, decimal_places=6, default=Decimal(1), validators=[MinValueValidator(Decimal("0.000001"))]
+    )
     published = models.BooleanField(default=True, help_text="shown in the public API and pages")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,6 +62,18 @@ class Licence(models.Model):
     profile = models.CharField(max_length=16, choices=Profile.choices)
     licence_id = models.CharField(max_length=100)
     regulator = models.CharField(max_length=100, blank=True)
+    # Per-licence parameters the rule packs read; blank means "the profile's default".
+    buffer_min = ExactDecimalField(
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="R3 minimum excess, as a fraction (0.005 = 0.5%)",
+    )
+    significant = models.BooleanField(default=False, help_text="MiCA significant e-money token (R11: 60% deposits)")
+    attestation_interval_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="R24: how often an independent attestation is due"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stablecoin", "profile"], name="one_licence_per_profile")]
@@ -109,6 +123,26 @@ class ReportType(models.TextChoices):
     AUDIT = "audit", "Audit"
 
 
+class EngagementType(models.TextChoices):
+    EXAMINATION = "examination", "Examination"
+    REVIEW = "review", "Review"
+    AGREED_UPON_PROCEDURES = "agreed_upon_procedures", "Agreed-upon procedures"
+    AUDIT = "audit", "Audit"
+
+
+class AssuranceLevel(models.TextChoices):
+    REASONABLE = "reasonable", "Reasonable"
+    LIMITED = "limited", "Limited"
+    NONE = "none", "None"
+
+
+class Opinion(models.TextChoices):
+    UNMODIFIED = "unmodified", "Unmodified / fairly stated"
+    QUALIFIED = "qualified", "Qualified"
+    ADVERSE = "adverse", "Adverse"
+    DISCLAIMER = "disclaimer", "Disclaimer of opinion"
+
+
 class Attestation(models.Model):
     """An issuer's statement of reserves as of one instant. Never edited once submitted."""
 
@@ -122,6 +156,31 @@ class Attestation(models.Model):
     report_type = models.CharField(max_length=20, choices=ReportType.choices, default=ReportType.ATTESTATION)
     as_of = models.DateTimeField(help_text="the instant the holdings are stated at")
     as_of_timezone = models.CharField(max_length=64, default="UTC", help_text="the time zone the issuer stated")
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    assurer_name = models.CharField(max_length=200, blank=True)
+    assurer_registration = models.CharField(max_length=100, blank=True, help_text="PCAOB / HKICPA / ... number")
+    standard = models.CharField(max_length=100, blank=True, help_text="e.g. AICPA AT-C 205, ISAE 3000 (Revised)")
+    engagement_type = models.CharField(max_length=32, choices=EngagementType.choices, blank=True)
+    assurance_level = models.CharField(max_length=16, choices=AssuranceLevel.choices, blank=True)
+    opinion = models.CharField(max_length=16, choices=Opinion.choices, blank=True)
+    report_signed_at = models.DateTimeField(null=True, blank=True)
+    stated_total_reserves = ExactDecimalField(
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_PLACES,
+        null=True,
+        blank=True,
+        help_text="the issuer's own total; must equal the sum of the lines",
+    )
+    pays_holder_interest = models.BooleanField(
+        null=True, blank=True, help_text="R31: holders are paid interest or yield"
+    )
+    ceo_name = models.CharField("CEO", max_length=200, blank=True)
+    ceo_certified_at = models.DateTimeField("CEO certified at", null=True, blank=True)
+    cfo_name = models.CharField("CFO", max_length=200, blank=True)
+    cfo_certified_at = models.DateTimeField("CFO certified at", null=True, blank=True)
+    document = models.FileField(upload_to="reports/%Y/%m/", blank=True, help_text="the accountant's report (PDF)")
+    document_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -162,15 +221,72 @@ class AssetClass(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class CustodianType(models.TextChoices):
+    CENTRAL_BANK = "central_bank", "Central bank"
+    BANK = "bank", "Licensed bank"
+    TRUST_COMPANY = "trust_company", "Trust company"
+    CUSTODIAN = "custodian", "Qualified custodian"
+    BROKER_DEALER = "broker_dealer", "Broker-dealer"
+    OTHER = "other", "Other"
+
+
+class AccountType(models.TextChoices):
+    TRUST = "trust", "Trust account"
+    FBO = "fbo", "For the benefit of holders"
+    SEGREGATED_CUSTODY = "segregated_custody", "Segregated custody"
+    OMNIBUS = "omnibus", "Omnibus"
+    OTHER = "other", "Other"
+
+
+class ValuationMethod(models.TextChoices):
+    MARKET = "market", "Market value"
+    AMORTISED_COST = "amortised_cost", "Amortised cost"
+    NAV = "nav", "Net asset value"
+
+
 class Holding(models.Model):
     """One line of reserves in an attestation."""
 
     attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="holdings")
     line = models.PositiveIntegerField()
     asset_class = models.CharField(max_length=32, choices=AssetClass.choices)
+    instrument_id = models.CharField(max_length=64, blank=True, help_text="CUSIP or ISIN")
+    instrument_issuer = models.CharField(max_length=200, blank=True)
     custodian = models.CharField(max_length=200)
+    custodian_type = models.CharField(max_length=32, choices=CustodianType.choices, blank=True)
+    custodian_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country of custody")
+    account_type = models.CharField(max_length=32, choices=AccountType.choices, blank=True)
     currency = models.CharField(max_length=3, validators=[currency_validator])
-    market_value = ExactDecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])  # type: ignore[arg-type]
+    face_value = ExactDecimalField(
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    market_value = ExactDecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, validators=[MinValueValidator(Decimal(0))]
+    )
+    # Units of the coin's reference currency per unit of this holding's currency; without it a
+    # holding in another currency cannot count (R8).
+    fx_rate = ExactDecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    regulator_approval_ref = models.CharField(
+        max_length=100, blank=True, help_text="R8: approval of a currency mismatch"
+    )
+    valuation_method = models.CharField(max_length=16, choices=ValuationMethod.choices, default=ValuationMethod.MARKET)
+    issue_date = models.DateField(null=True, blank=True)
+    acquisition_date = models.DateField(null=True, blank=True)
+    maturity_date = models.DateField(null=True, blank=True)
+    segregated = models.BooleanField(default=True)
+    encumbered = models.BooleanField(default=False)
+    encumbrance_description = models.CharField(max_length=300, blank=True)
+    repo_counterparty = models.CharField(max_length=200, blank=True)
+    repo_collateral_type = models.CharField(max_length=64, blank=True)
+    repo_collateral_value = ExactDecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    mmf_is_government = models.BooleanField(null=True, blank=True)
+    mmf_invests_solely_in_eligible = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["line"]
@@ -178,6 +294,21 @@ class Holding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_class} {self.currency} {self.market_value} at {self.custodian}"
+
+
+class IssuerFigure(models.Model):
+    """The issuer's own statement of tokens outstanding on one chain (schedule I of a report)."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="issuer_figures")
+    chain_id = models.PositiveBigIntegerField()
+    outstanding = ExactDecimalField(max_digits=40, decimal_places=18, validators=[MinValueValidator(Decimal(0))])
+
+    class Meta:
+        ordering = ["chain_id"]
+        constraints = [models.UniqueConstraint(fields=["attestation", "chain_id"], name="one_issuer_figure_per_chain")]
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id}: {self.outstanding}"
 
 
 class AuditEntry(models.Model):

@@ -74,7 +74,7 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = user_role(request.user)
     queryset = Attestation.objects.select_related("stablecoin", "stablecoin__issuer").prefetch_related("holdings")
     if role == Role.ISSUER:
-        queryset = queryset.filter(stablecoin__issuer_id=user_issuer_id(request.user))
+        queryset = queryset.filter(stablecoin__issuer_id=_issuer_only(request))
     elif role != Role.REGULATOR:
         raise PermissionDenied("issuer staff and regulators only")
     attestation = get_object_or_404(queryset, pk=pk)

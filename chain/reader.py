@@ -39,7 +39,9 @@ class RawReading:
     balances: list[dict[str, str]] = field(default_factory=list)
 
 
-def read_at_block(rpc: RpcClient, targets: Sequence[Target], block: Block, *, batch_size: int = 1000) -> list[RawReading]:
+def read_at_block(
+    rpc: RpcClient, targets: Sequence[Target], block: Block, *, batch_size: int = 1000
+) -> list[RawReading]:
     """totalSupply and every deduction balance of each target at ``block``, pinned by its hash."""
     pin = {"blockHash": block.hash, "requireCanonical": True}
     calls: list[tuple[str, list[object]]] = []

@@ -117,7 +117,9 @@ class RpcClient:
                     )
                 )
             elif "result" not in item:
-                raise RpcTransportError(f"answer to {request['method']} has neither result nor error", url=self.last_url)
+                raise RpcTransportError(
+                    f"answer to {request['method']} has neither result nor error", url=self.last_url
+                )
             else:
                 answers.append(item["result"])
         return answers
@@ -152,7 +154,11 @@ class RpcClient:
             err = body.get("error")
             if err is not None:
                 message = err.get("message", err) if isinstance(err, dict) else err
-                raise RpcError(f"{url} refused the batch: {message}", code=err.get("code") if isinstance(err, dict) else None, url=url)
+                raise RpcError(
+                    f"{url} refused the batch: {message}",
+                    code=err.get("code") if isinstance(err, dict) else None,
+                    url=url,
+                )
             body = [body]
         if not isinstance(body, list):
             raise RpcTransportError(f"{url} answered with JSON that is not JSON-RPC", url=url)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from attest import hooks
 from attest.models import Stablecoin
-from chain.blocks import Block, block_at_or_before, finalised_head
+from chain.blocks import block_at_or_before, finalised_head
 from chain.models import Deployment, Network, SupplyReading
 from chain.reader import RawReading, Target, read_at_block
 from chain.rpc import RpcClient, RpcError, hex_int
@@ -68,8 +68,10 @@ def _store(network: Network, raws: list[RawReading], rpc_url: str) -> list[Suppl
     )
 
 
-def supply_read_network(*, network: Network, stablecoin: Stablecoin | None = None, at: datetime | None = None) -> list[SupplyReading]:
-    """Read the network's deployments (or one coin's) at the finalised head, or at the last block at or before ``at``."""
+def supply_read_network(
+    *, network: Network, stablecoin: Stablecoin | None = None, at: datetime | None = None
+) -> list[SupplyReading]:
+    """Read the network's deployments (or one coin's) at the finalised head, or at the last block <= ``at``."""
     deployments = Deployment.objects.filter(network=network).prefetch_related("deductions")
     if stablecoin is not None:
         deployments = deployments.filter(stablecoin=stablecoin)
@@ -78,12 +80,12 @@ def supply_read_network(*, network: Network, stablecoin: Stablecoin | None = Non
         return []
     rpc = network.rpc()
     _check_chain_id(rpc, network)
-    block: Block | None = finalised_head(rpc, network.confirmations)
+    block = finalised_head(rpc, network.confirmations)
     if at is not None:
-        assert block is not None
-        block = block_at_or_before(rpc, int(at.timestamp()), upper=block)
-        if block is None:
+        pinned = block_at_or_before(rpc, int(at.timestamp()), upper=block)
+        if pinned is None:
             raise RpcError(f"{network.name} has no block at or before {at.isoformat()}")
+        block = pinned
     raws = read_at_block(rpc, targets, block, batch_size=settings.CHAIN_BATCH_SIZE)
     return _store(network, raws, rpc.last_url)
 
@@ -108,6 +110,12 @@ def supply_pin_at(*, stablecoin: Stablecoin, at: datetime) -> list[SupplyReading
 
 def readings_latest(*, stablecoin: Stablecoin) -> list[SupplyReading]:
     """The newest reading of each of the coin's deployments, in two queries whatever the history length."""
-    newest = SupplyReading.objects.filter(deployment=OuterRef("pk")).order_by("-block_number", "-read_at").values("pk")[:1]
-    ids = Deployment.objects.filter(stablecoin=stablecoin).annotate(latest=Subquery(newest)).values_list("latest", flat=True)
+    newest = (
+        SupplyReading.objects.filter(deployment=OuterRef("pk")).order_by("-block_number", "-read_at").values("pk")[:1]
+    )
+    ids = (
+        Deployment.objects.filter(stablecoin=stablecoin)
+        .annotate(latest=Subquery(newest))
+        .values_list("latest", flat=True)
+    )
     return list(SupplyReading.objects.filter(pk__in=[i for i in ids if i]).select_related("deployment"))

@@ -11,8 +11,11 @@ from rest_framework.views import APIView
 
 from reserves.selectors import coin_summaries
 
-RATIO = {"max_digits": 30, "decimal_places": 12}
-AMOUNT = {"max_digits": 40, "decimal_places": 18}
+
+def amount_field(source: str, help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=40, decimal_places=18, source=source, allow_null=True, help_text=help_text
+    )
 
 
 class BlockSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -23,13 +26,13 @@ class BlockSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class OutstandingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    amount = serializers.DecimalField(source="run.outstanding", allow_null=True, help_text="tokens, after deductions", **AMOUNT)  # type: ignore[arg-type]
-    par_value_amount = serializers.DecimalField(source="run.par_outstanding", allow_null=True, help_text="outstanding x par value, in the reference currency", **AMOUNT)  # type: ignore[arg-type]
+    amount = amount_field("run.outstanding", "tokens, after deductions")
+    par_value_amount = amount_field("run.par_outstanding", "outstanding x par value, in the reference currency")
     blocks = BlockSerializer(many=True, help_text="the pinned blocks the amount was read at")
 
 
 class ReservesSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    amount = serializers.DecimalField(source="run.reserves", allow_null=True, help_text="attested reserves in the reference currency", **AMOUNT)  # type: ignore[arg-type]
+    amount = amount_field("run.reserves", "attested reserves in the reference currency")
     attestation_as_of = serializers.DateTimeField(source="attestation.as_of", allow_null=True)
     attestation_version = serializers.IntegerField(source="attestation.version", allow_null=True)
 
@@ -56,8 +59,14 @@ class StablecoinSerializer(serializers.Serializer):  # type: ignore[type-arg]
     currency = serializers.CharField(source="coin.currency")
     par_value = serializers.DecimalField(source="coin.par_value", max_digits=20, decimal_places=6)
     status = serializers.CharField(help_text="backed, under_collateralised, no_attestation, no_supply or no_run")
-    backing_ratio = serializers.DecimalField(source="run.ratio", allow_null=True, help_text="eligible reserves / par value outstanding, cut to 12 places", **RATIO)  # type: ignore[arg-type]
-    headroom = serializers.DecimalField(source="run.headroom", allow_null=True, help_text="reserves - par value outstanding (negative: shortfall)", **AMOUNT)  # type: ignore[arg-type]
+    backing_ratio = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=12,
+        source="run.ratio",
+        allow_null=True,
+        help_text="eligible reserves / par value outstanding, cut to 12 places",
+    )
+    headroom = amount_field("run.headroom", "reserves - par value outstanding (negative: shortfall)")
     outstanding = OutstandingSerializer(source="*")
     reserves = ReservesSerializer(source="*")
     open_flags = FlagSerializer(source="flags", many=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,13 @@ from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, N
 from chain.rpc import RpcClient, hex_int
 
 DEMO_PASSWORDS = {"issuer": "issuer-demo-pass", "hkissuer": "hkissuer-demo-pass", "regulator": "regulator-demo-pass"}
-OWNER, HOLDER_A, HOLDER_B, TREASURY_HK, TREASURY_US = DEV_ACCOUNTS[0], DEV_ACCOUNTS[1], DEV_ACCOUNTS[2], DEV_ACCOUNTS[3], DEV_ACCOUNTS[4]
+OWNER, HOLDER_A, HOLDER_B, TREASURY_HK, TREASURY_US = (
+    DEV_ACCOUNTS[0],
+    DEV_ACCOUNTS[1],
+    DEV_ACCOUNTS[2],
+    DEV_ACCOUNTS[3],
+    DEV_ACCOUNTS[4],
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,20 @@ class CoinPlan:
 
 
 PLANS = [
-    CoinPlan("HKDA", "HKD Attested", "Harbour Digital Ltd", "HKD", "HK", "FRS-TEST-1", 10_000_000, 2_000_000, TREASURY_HK),
-    CoinPlan("USDX", "USD Example", "Example Dollar Inc", "USD", "US_GENIUS", "GENIUS-TEST-7", 5_000_000, 1_000_000, TREASURY_US),
+    CoinPlan(
+        "HKDA", "HKD Attested", "Harbour Digital Ltd", "HKD", "HK", "FRS-TEST-1", 10_000_000, 2_000_000, TREASURY_HK
+    ),
+    CoinPlan(
+        "USDX",
+        "USD Example",
+        "Example Dollar Inc",
+        "USD",
+        "US_GENIUS",
+        "GENIUS-TEST-7",
+        5_000_000,
+        1_000_000,
+        TREASURY_US,
+    ),
 ]
 
 
@@ -61,13 +80,18 @@ def _deploy(rpc: RpcClient, plan: CoinPlan) -> str:
     return token
 
 
-def demo_seed(*, rpc_url: str, confirmations: int = 2) -> list[str]:
+def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
     """Deploy and register the demo coins unless they are there already; returns what it did."""
     done: list[str] = []
     rpc = RpcClient([rpc_url])
     chain_id = hex_int(rpc.call("eth_chainId"))
     network, _ = Network.objects.update_or_create(
-        chain_id=chain_id, defaults={"name": "local", "rpc_urls": [rpc_url], "confirmations": confirmations}
+        chain_id=chain_id,
+        defaults={
+            "name": "local",
+            "rpc_urls": [rpc_url],
+            "confirmations": confirmations or settings.CHAIN_CONFIRMATIONS,
+        },
     )
     for plan in PLANS:
         issuer, _ = Issuer.objects.get_or_create(name=plan.issuer)
@@ -85,11 +109,14 @@ def demo_seed(*, rpc_url: str, confirmations: int = 2) -> list[str]:
                 stablecoin=coin, network=network, address=address, decimals=6, kind=DeploymentKind.PROXY
             )
             DeductionAddress.objects.create(
-                deployment=deployment, bucket=Bucket.TREASURY, address=plan.treasury_address, note="authorised but not issued"
+                deployment=deployment,
+                bucket=Bucket.TREASURY,
+                address=plan.treasury_address,
+                note="authorised but not issued",
             )
         done.append(f"deployed {plan.symbol} at {address} on chain {chain_id}")
     # Blocks past the deployments, so the finalised head (head - confirmations) already sees them.
-    mine(rpc, confirmations + 1)
+    mine(rpc, network.confirmations + 1)
 
     harbour = Issuer.objects.get(name="Harbour Digital Ltd")
     example = Issuer.objects.get(name="Example Dollar Inc")

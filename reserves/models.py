@@ -8,7 +8,10 @@ from django.db import models
 from attest.fields import ExactDecimalField
 from attest.models import Attestation, Stablecoin
 
-BIG_MONEY = {"max_digits": 40, "decimal_places": 18}
+
+def _amount() -> ExactDecimalField:
+    """An amount in tokens or in the reference currency, exact to 18 places (any token's decimals)."""
+    return ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
 
 
 class Trigger(models.TextChoices):
@@ -42,11 +45,11 @@ class ReconciliationRun(models.Model):
     inputs = models.JSONField()
     input_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=24, choices=RunStatus.choices)
-    outstanding = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
-    par_outstanding = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
-    reserves = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    outstanding = _amount()
+    par_outstanding = _amount()
+    reserves = _amount()
     ratio = ExactDecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
-    headroom = ExactDecimalField(**BIG_MONEY, null=True, blank=True)  # type: ignore[arg-type]
+    headroom = _amount()
     results = models.JSONField(default=list)
 
     class Meta:
@@ -113,3 +116,6 @@ class FlagEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -62,7 +62,9 @@ def _freshness(read_at: datetime | None) -> Freshness:
 
 
 def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[CoinSummary]:
-    latest_run = ReconciliationRun.objects.filter(stablecoin=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    latest_run = (
+        ReconciliationRun.objects.filter(stablecoin=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    )
     latest_attestation = (
         Attestation.objects.filter(
             stablecoin=OuterRef("pk"), status__in=[AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
@@ -80,10 +82,12 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
     coins = list(coins_qs)
     if not coins:
         return []
-    runs = ReconciliationRun.objects.in_bulk([c.latest_run_id for c in coins if c.latest_run_id])  # type: ignore[attr-defined]
-    attestations = Attestation.objects.in_bulk([c.latest_attestation_id for c in coins if c.latest_attestation_id])  # type: ignore[attr-defined]
+    runs = ReconciliationRun.objects.in_bulk([c.latest_run_id for c in coins if c.latest_run_id])
+    attestations = Attestation.objects.in_bulk([c.latest_attestation_id for c in coins if c.latest_attestation_id])
     flags: dict[int, list[Flag]] = defaultdict(list)
-    for flag in Flag.objects.filter(stablecoin__in=coins).exclude(status=FlagStatus.RESOLVED).order_by("severity", "rule"):
+    for flag in (
+        Flag.objects.filter(stablecoin__in=coins).exclude(status=FlagStatus.RESOLVED).order_by("severity", "rule")
+    ):
         flags[flag.stablecoin_id].append(flag)
     # A coin is as fresh as its least recently read deployment.
     oldest_read: dict[int, datetime] = {}
@@ -98,8 +102,8 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
     return [
         CoinSummary(
             coin=c,
-            run=runs.get(c.latest_run_id),  # type: ignore[attr-defined]
-            attestation=attestations.get(c.latest_attestation_id),  # type: ignore[attr-defined]
+            run=runs.get(c.latest_run_id),
+            attestation=attestations.get(c.latest_attestation_id),
             flags=flags.get(c.pk, []),
             freshness=_freshness(oldest_read.get(c.pk)),
         )

@@ -102,7 +102,9 @@ def reconciliation_run(
     with transaction.atomic():
         # One writer per coin at a time, so flag opening and resolving never race each other.
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
-        existing = ReconciliationRun.objects.filter(stablecoin=stablecoin, profile=profile, input_hash=input_hash).first()
+        existing = ReconciliationRun.objects.filter(
+            stablecoin=stablecoin, profile=profile, input_hash=input_hash
+        ).first()
         if existing is not None:
             return existing, False
         run = ReconciliationRun.objects.create(
@@ -189,7 +191,9 @@ def stablecoin_reconcile(*, stablecoin: Stablecoin, trigger: str) -> list[Reconc
     attestation = attestation_current(stablecoin=stablecoin)
     readings = readings_latest(stablecoin=stablecoin)
     return [
-        reconciliation_run(stablecoin=stablecoin, attestation=attestation, readings=readings, trigger=trigger, profile=p)[0]
+        reconciliation_run(
+            stablecoin=stablecoin, attestation=attestation, readings=readings, trigger=trigger, profile=p
+        )[0]
         for p in _profiles(stablecoin)
     ]
 

@@ -36,7 +36,9 @@ def _require_postgres_and_private_queue(django_db_setup: None, django_db_blocker
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(_require_postgres_and_private_queue: None, django_db_blocker) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker_process(
+    _require_postgres_and_private_queue: None, django_db_blocker
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real `celery worker` process consuming this session's queue against the test database."""
     with django_db_blocker.unblock():
         db_name = connection.settings_dict["NAME"]
@@ -50,11 +52,24 @@ def celery_worker_process(_require_postgres_and_private_queue: None, django_db_b
     log = open(REPO / ".pytest-celery-worker.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-l", "INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "INFO",
         ],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from chain.devchain import mine
 from chain.blocks import block_by_number
+from chain.devchain import mine
 from reserves.demo import DEMO_PASSWORDS, demo_seed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -60,7 +60,11 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
         "holdings-2-market_value": "",
     }
     response = issuer.post("/attestations/new/", form)
-    assert response.status_code == 302, (response.context["form"].errors, response.context["holdings"].errors, response.context["holdings"].non_form_errors())
+    assert response.status_code == 302, (
+        response.context["form"].errors,
+        response.context["holdings"].errors,
+        response.context["holdings"].non_form_errors(),
+    )
 
     usdx = _wait_for(public, "/api/v1/stablecoins/USDX/", lambda b: b["open_flags"])
     assert usdx["status"] == "under_collateralised"

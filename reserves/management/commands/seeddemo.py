@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from chain.tasks import read_all_networks_task
 from reserves.demo import DEMO_PASSWORDS, demo_seed
 
 
@@ -15,5 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for line in demo_seed(rpc_url=options["rpc_url"]):
             self.stdout.write(line)
+        # A first read now rather than at the first beat tick, so every coin has figures at once.
+        read_all_networks_task.delay()
         for username, password in DEMO_PASSWORDS.items():
             self.stdout.write(f"login: {username} / {password}")

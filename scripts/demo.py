@@ -1,0 +1,143 @@
+"""`make demo`: anvil, the demo coins, a Celery worker and beat, and the web server, on the embedded defaults.
+
+Everything lives in .demo/ (SQLite database, anvil state, beat schedule). The chain and the
+database are kept together across runs; if either is missing the other is thrown away too, so
+the database never points at contracts that do not exist. Ctrl-C stops everything started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / ".demo"
+sys.path.insert(0, str(REPO))
+
+from chain.devchain import Anvil  # noqa: E402 - needs the repo on sys.path first
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--block-time", type=float, default=2.0, help="seconds between demo chain blocks")
+    args = parser.parse_args()
+
+    DEMO.mkdir(exist_ok=True)
+    db, state = DEMO / "db.sqlite3", DEMO / "anvil-state.json"
+    if db.exists() != state.exists():
+        print("demo: chain state and database are out of step; starting both afresh")
+        db.unlink(missing_ok=True)
+        state.unlink(missing_ok=True)
+
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Historical states are kept so attestations pinned before a restart can still be re-read.
+    anvil = Anvil(
+        chain_id=31337,
+        state_path=state,
+        block_time=args.block_time,
+        cache_path=DEMO / "anvil-cache",
+        extra_args=["--preserve-historical-states"],
+    )
+    print(f"demo: anvil (chain 31337) at {anvil.url}, a block every {args.block_time:g} s")
+    env = dict(os.environ)
+    env.update(
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{db}",
+        CHAIN_RPC_URL=anvil.url,
+        REDIS_URL=redis_url,
+        CELERY_QUEUE=env.get("CELERY_QUEUE", "attest-demo"),
+        SUPPLY_READ_INTERVAL=env.get("SUPPLY_READ_INTERVAL", "15"),
+        RECONCILE_INTERVAL=env.get("RECONCILE_INTERVAL", "60"),
+        PYTHONUNBUFFERED="1",
+    )
+    in_process = not redis_reachable(redis_url)
+    if in_process:
+        print(
+            f"demo: Redis at {redis_url} cannot be reached, so there is no Celery worker or beat: tasks run "
+            "in-process (CELERY_TASK_ALWAYS_EAGER=1) and a loop in this demo reads supply on the beat schedule."
+        )
+        env["CELERY_TASK_ALWAYS_EAGER"] = "1"
+
+    python = sys.executable
+    manage = [python, str(REPO / "manage.py")]
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        anvil.stop()  # SIGTERM: anvil writes its state file as it exits
+
+    def on_sigterm(*_: object) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
+        subprocess.run([*manage, "seeddemo", "--rpc-url", anvil.url], env=env, check=True, cwd=REPO)
+        if in_process:
+            children.append(subprocess.Popen([*manage, "runperiodic"], env=env, cwd=REPO))
+        else:
+            celery = [python, "-m", "celery", "-A", "config"]
+            children.append(
+                subprocess.Popen(
+                    [*celery, "worker", "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+                    env=env,
+                    cwd=REPO,
+                )
+            )
+            children.append(
+                subprocess.Popen(
+                    [*celery, "beat", "-l", "WARNING", "--schedule", str(DEMO / "celerybeat-schedule")],
+                    env=env,
+                    cwd=REPO,
+                )
+            )
+            print(f"demo: Celery worker and beat on {redis_url} (queue {env['CELERY_QUEUE']})")
+        children.append(
+            subprocess.Popen([*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"], env=env, cwd=REPO)
+        )
+        print(
+            f"\ndemo: open http://127.0.0.1:{args.port}/  (API: http://127.0.0.1:{args.port}/api/v1/stablecoins/)\n"
+            "demo: log in as issuer / issuer-demo-pass (files USDX attestations), regulator / regulator-demo-pass,\n"
+            "      or hkissuer / hkissuer-demo-pass. Ctrl-C stops everything.\n"
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("demo: a process stopped; shutting the rest down")
+        return 1
+    except KeyboardInterrupt:
+        print("\ndemo: stopping")
+        return 0
+    except subprocess.CalledProcessError as exc:
+        print(f"demo: {' '.join(map(str, exc.cmd[1:3]))} failed (exit {exc.returncode})")
+        return 1
+    finally:
+        stop()
+        shutil.rmtree(DEMO / "anvil-cache", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
