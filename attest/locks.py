@@ -31,7 +31,10 @@ def single_flight(name: str, *, timeout: int) -> Iterator[bool]:
     ``timeout`` bounds how long a crashed holder can keep others out. With tasks running
     in-process (the demo without Redis) there is only one process, so no lock is needed.
     """
-    lock = redis_client().lock(f"attest:lock:{name}", timeout=timeout, blocking=False)
+    # Scoped by database: a lock guards rows of one database, and several deployments (or test
+    # runs) may share one Redis.
+    scope = settings.DATABASES["default"]["NAME"]
+    lock = redis_client().lock(f"attest:lock:{scope}:{name}", timeout=timeout, blocking=False)
     try:
         acquired = bool(lock.acquire())
     except redis.ConnectionError:
