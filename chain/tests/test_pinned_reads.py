@@ -20,10 +20,15 @@ def test_it_finds_the_last_block_at_or_before_an_instant(anvil, chain_snapshot):
         mine(anvil.rpc)
         numbers.append(int(anvil.rpc.call("eth_blockNumber"), 16))
     head = finalised_head(anvil.rpc, 0)
-    assert block_at_or_before(anvil.rpc, start + 250, upper=head).number == numbers[2]
-    assert block_at_or_before(anvil.rpc, start + 300, upper=head).number == numbers[3]
-    assert block_at_or_before(anvil.rpc, start + 10_000, upper=head).number == numbers[-1]
-    assert block_at_or_before(anvil.rpc, 0, upper=head) is None
+
+    def found(ts: int) -> int | None:
+        block = block_at_or_before(anvil.rpc, ts, upper=head)
+        return None if block is None else block.number
+
+    assert found(start + 250) == numbers[2]
+    assert found(start + 300) == numbers[3]
+    assert found(start + 10_000) == numbers[-1]
+    assert found(0) is None
 
 
 def test_a_pinned_read_gives_that_blocks_figures_not_the_heads(anvil, chain_snapshot):
