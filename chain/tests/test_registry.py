@@ -1,0 +1,150 @@
+"""loadregistry / exportregistry against real anvil nodes and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from attest.models import Licence, Stablecoin
+from chain.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin
+from chain.models import Bucket, DeductionAddress, Deployment, Network
+
+pytestmark = pytest.mark.django_db
+OWNER, TREASURY, FROZEN, LOCKBOX = DEV_ACCOUNTS[:4]
+
+
+def registry(url_a: str, url_b: str, token_a: str, token_b: str, *, decimals_b: int = 6) -> str:
+    return f"""\
+networks:
+  - {{name: local, chain_id: 31337, rpc_urls: ["{url_a}"], confirmations: 2}}
+  - {{name: other, chain_id: 31338, rpc_urls: ["{url_b}"], confirmations: 1}}
+stablecoins:
+  - symbol: HKDA
+    name: HKD Attested
+    issuer: Example Issuer Ltd
+    currency: HKD
+    par_value: "1"
+    licences: [{{profile: HK, licence_id: FRS-TEST-1}}]
+    deployments:
+      - network: local
+        address: "{token_a}"
+        kind: proxy
+        deductions:
+          - {{bucket: treasury, address: "{TREASURY}", note: authorised but not issued}}
+          - {{bucket: frozen, address: "{FROZEN}", note: blacklisted, evidence: "https://example.test/case/1"}}
+      - network: other
+        address: "{token_b}"
+        decimals: {decimals_b}
+        kind: bridged
+        bridged_from: {{network: local, lockbox: "{LOCKBOX}"}}
+"""
+
+
+@pytest.fixture
+def two_tokens(chain_snapshot, chain_b_snapshot):
+    token_a = deploy_stablecoin(chain_snapshot.rpc, name="HKD A", symbol="HKDA", decimals=6, owner=OWNER, proxied=True)
+    token_b = deploy_legacy_token(chain_b_snapshot.rpc, owner=OWNER, initial_supply=10**6, decimals=6)
+    return chain_snapshot.url, chain_b_snapshot.url, token_a, token_b
+
+
+def load(tmp_path: Path, text: str, name: str = "registry.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    out = StringIO()
+    call_command("loadregistry", str(path), stdout=out)
+    return out.getvalue()
+
+
+def export(fmt: str = "yaml") -> str:
+    out = StringIO()
+    call_command("exportregistry", "--format", fmt, stdout=out)
+    return out.getvalue()
+
+
+def test_loading_a_registry_checks_decimals_on_chain_and_links_the_bridge_lockbox(tmp_path, two_tokens):
+    assert "2 networks, 1 stablecoins, 2 deployments" in load(tmp_path, registry(*two_tokens))
+    coin = Stablecoin.objects.get(symbol="HKDA")
+    assert coin.issuer.name == "Example Issuer Ltd"
+    assert Licence.objects.get(stablecoin=coin).licence_id == "FRS-TEST-1"
+    source = Deployment.objects.get(network__name="local")
+    assert source.decimals == 6  # read from the contract: the file left it out
+    assert source.address == two_tokens[2]
+    bridged = Deployment.objects.get(network__name="other")
+    assert (bridged.kind, bridged.bridged_from, bridged.lockbox_address) == ("bridged", source.network, LOCKBOX)
+    buckets = {(d.bucket, d.address) for d in source.deductions.all()}
+    assert buckets == {(Bucket.TREASURY, TREASURY), (Bucket.FROZEN, FROZEN), (Bucket.BRIDGE_LOCKBOX, LOCKBOX)}
+    assert source.deductions.get(bucket="frozen").evidence == "https://example.test/case/1"
+
+
+def test_loading_the_same_file_twice_changes_nothing_and_export_round_trips(tmp_path, two_tokens):
+    text = registry(*two_tokens)
+    load(tmp_path, text)
+    first = export()
+    rows = (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count())
+    load(tmp_path, text)
+    assert (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count()) == rows
+    assert export() == first
+    # The exported file is itself a registry: loading it is a no-op, in either format.
+    load(tmp_path, first, "exported.yaml")
+    assert export() == first
+    as_json = export("json")
+    load(tmp_path, as_json, "exported.json")
+    assert json.loads(export("json")) == json.loads(as_json)
+
+
+def test_a_bad_file_is_rejected_whole_naming_the_line_at_fault(tmp_path, two_tokens):
+    text = registry(*two_tokens).replace("bucket: frozen", "bucket: freezer")
+    with pytest.raises(CommandError) as caught:
+        load(tmp_path, text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "freezer" in row)
+    assert f"line {line}: HKDA on local: bucket 'freezer' is not one of" in str(caught.value)
+    assert "nothing was saved" in str(caught.value)
+    assert not Network.objects.exists() and not Stablecoin.objects.exists()
+
+
+def test_decimals_that_disagree_with_the_contract_are_refused(tmp_path, two_tokens):
+    text = registry(*two_tokens, decimals_b=18)
+    with pytest.raises(CommandError, match=r"the registry says 18 decimals, the contract .* says 6"):
+        load(tmp_path, text)
+    assert not Deployment.objects.exists()
+
+
+def test_a_network_whose_rpc_serves_another_chain_is_refused(tmp_path, two_tokens):
+    url_a, url_b, token_a, token_b = two_tokens
+    text = registry(url_b, url_a, token_a, token_b)  # the URLs swapped: 31337 answers as "other"
+    with pytest.raises(CommandError, match=r"line 2: network local: .* serves chain id .*, not 31337"):
+        load(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('par_value: "1"', "par_value: 1.5"), 'write par_value as a string ("1.00"), not a float'),
+        (("kind: proxy", "kind: proxy\n        colour: blue"), "unknown key 'colour' in deployment"),
+        ((f'address: "{TREASURY}"', 'address: "0x1234"'), "20-byte hex address"),
+        (("network: other", "network: elsewhere"), "unknown network 'elsewhere'"),
+        (("note: authorised but not issued", "note: ''"), "the reason it is not outstanding"),
+        (("licence_id: FRS-TEST-1", "licence_id: FRS-TEST-1, profile: XX"), "duplicate key 'profile'"),
+        (("symbol: HKDA", "symbol: [HKDA"), "not valid YAML/JSON"),
+    ],
+)
+def test_malformed_entries_are_reported_with_their_line(tmp_path, two_tokens, change, message):
+    text = registry(*two_tokens).replace(*change, 1)
+    assert text != registry(*two_tokens)
+    with pytest.raises(CommandError, match="line [0-9]+: .*" + message.replace("(", r"\(").replace(")", r"\)")):
+        load(tmp_path, text)
+    assert not Stablecoin.objects.exists()
+
+
+def test_a_mistyped_checksum_address_is_refused(tmp_path, two_tokens):
+    url_a, url_b, token_a, token_b = two_tokens
+    bad = token_a[:-1] + ("A" if token_a[-1] != "A" else "B")
+    if bad[2:] == bad[2:].lower() or bad[2:] == bad[2:].upper():
+        pytest.skip("address without mixed case")
+    with pytest.raises(CommandError, match="fails its EIP-55 checksum"):
+        load(tmp_path, registry(url_a, url_b, bad, token_b))
