@@ -134,7 +134,8 @@ def test_a_network_whose_rpc_serves_another_chain_is_refused(tmp_path, two_token
     ],
 )
 def test_malformed_entries_are_reported_with_their_line(tmp_path, two_tokens, change, message):
-    text = registry(*two_tokens).replace(*change, 1)
+    old, new = change
+    text = registry(*two_tokens).replace(old, new, 1)
     assert text != registry(*two_tokens)
     with pytest.raises(CommandError, match="line [0-9]+: .*" + message.replace("(", r"\(").replace(")", r"\)")):
         load(tmp_path, text)
