@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from eth_utils.address import to_checksum_address
+
 from chain.blocks import Block
 from chain.reader import Target
 from chain.rpc import RpcClient, RpcError, hex_int
@@ -37,7 +39,7 @@ class Resolution:
 
 
 def _address(word: object) -> str:
-    return "0x" + f"{hex_int(word):064x}"[-40:]
+    return str(to_checksum_address("0x" + f"{hex_int(word):064x}"[-40:]))
 
 
 def resolve(rpc: RpcClient, targets: Sequence[Target], block: Block) -> tuple[list[Target], dict[int, Resolution]]:
