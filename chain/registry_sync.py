@@ -13,7 +13,7 @@ from django.db import transaction
 
 from attest.models import Issuer, Licence, Stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
-from chain.registry import DECIMALS, DeductionSpec, Plan, registry_validate
+from chain.registry import DECIMALS, DeductionSpec, DeploymentSpec, Plan, registry_validate
 from chain.registry_file import RegistryError, dump
 from chain.rpc import RpcClient, RpcError, hex_int
 
@@ -218,3 +218,29 @@ def _deployment_data(d: Deployment) -> dict[str, Any]:
 
 def registry_export(*, fmt: str = "yaml") -> str:
     return dump(registry_data(), fmt=fmt)
+
+
+def registry_verify(*, deployments: list[Deployment]) -> list[str]:
+    """Problems found checking these deployments against their chains (chain id, decimals); [] if none.
+
+    Read-only, and meant to run outside any transaction (the admin calls it from an action).
+    """
+    plan = Plan(
+        deployments=[
+            DeploymentSpec(
+                line=0,
+                symbol=d.stablecoin.symbol,
+                network=d.network.name,
+                address=d.address,
+                decimals=d.decimals,
+                kind=d.kind,
+                follow_successor=d.follow_successor,
+            )
+            for d in deployments
+        ]
+    )
+    try:
+        registry_check_chains(plan)
+    except RegistryError as exc:
+        return [message for _line, message in exc.problems]
+    return []
