@@ -139,6 +139,7 @@ def _list(node: Node, key: str, problems: _Problems, what: str) -> Seq:
 def _networks(doc: Node, problems: _Problems, plan: Plan) -> dict[str, int]:
     """The networks in the file and in the database, by name, with their chain ids."""
     known = dict(Network.objects.values_list("name", "chain_id"))
+    registered = {chain_id: name for name, chain_id in known.items()}
     seen_ids: dict[int, str] = {}
     for item in _list(doc, "networks", problems, "registry"):
         if not problems.keys(item, NETWORK_KEYS, "network", getattr(item, "line", doc.line)):
@@ -152,6 +153,10 @@ def _networks(doc: Node, problems: _Problems, plan: Plan) -> dict[str, int]:
         if chain_id in seen_ids:
             problems.add(_line(item, "chain_id"), f"{what}: chain id {chain_id} is also {seen_ids[chain_id]}")
         seen_ids[chain_id] = name
+        if registered.get(chain_id, name) != name:
+            problems.add(
+                _line(item, "chain_id"), f"{what}: chain id {chain_id} is registered as {registered[chain_id]}"
+            )
         urls = _list(item, "rpc_urls", problems, what)
         for url in urls:
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from attest.models import Stablecoin
-from chain.models import Network, ReadingSource, SupplyReading
+from chain.models import DeductionAddress, Network, ReadingSource, SupplyReading
 from chain.services import supply_read_network
 
 
@@ -50,19 +50,21 @@ def _text(amount: Decimal) -> str:
 def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) -> dict[str, Any]:
     """Outstanding in whole tokens, in total and per deployment and bucket, each with its block."""
     sources = {s.reading_id: s for s in ReadingSource.objects.filter(reading__in=[r.pk for r in readings])}
-    notes = {}
+    notes = {
+        (x.deployment_id, x.bucket, x.address.lower()): x.note
+        for x in DeductionAddress.objects.filter(deployment__in={r.deployment_id for r in readings})
+    }
     deployments = []
     total = outstanding = Decimal(0)
     buckets: dict[str, Decimal] = {}
     for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment.address.lower())):
         d = r.deployment
-        notes = {(x.bucket, x.address.lower()): x.note for x in d.deductions.all()}
         supply = _tokens(int(r.total_supply), d.decimals)
         rows = []
         for b in r.balances:
             amount = _tokens(int(b["raw"]), d.decimals)
             buckets[b["bucket"]] = buckets.get(b["bucket"], Decimal(0)) + amount
-            note = notes.get((b["bucket"], b["address"].lower()), "")
+            note = notes.get((d.pk, b["bucket"], b["address"].lower()), "")
             rows.append({"bucket": b["bucket"], "address": b["address"], "amount": _text(amount), "note": note})
         mine = _tokens(r.outstanding_raw(), d.decimals)
         total += supply

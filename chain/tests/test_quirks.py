@@ -174,3 +174,11 @@ def test_reading_at_an_unfinalised_block_is_refused(chain_snapshot):
 
     with pytest.raises(RpcError, match="not final yet"):
         supply_read_coin(stablecoin=usdx, block_number=head(chain_snapshot.rpc))
+
+
+def test_a_deployment_registered_as_a_proxy_without_an_implementation_is_refused(chain_snapshot):
+    token = deploy_stablecoin(chain_snapshot.rpc, name="U", symbol="USDX", decimals=6, owner=OWNER, proxied=False)
+    usdx = coin("USDX", "USD")
+    deployment(usdx, network(chain_snapshot), token, decimals=6, kind="proxy")
+    with pytest.raises(QuirkError, match="no EIP-1967 implementation"):
+        supply_read_coin(stablecoin=usdx)

@@ -149,3 +149,10 @@ def test_a_mistyped_checksum_address_is_refused(tmp_path, two_tokens):
         pytest.skip("address without mixed case")
     with pytest.raises(CommandError, match="fails its EIP-55 checksum"):
         load(tmp_path, registry(url_a, url_b, bad, token_b))
+
+
+def test_a_chain_id_already_registered_under_another_name_is_refused(tmp_path, two_tokens):
+    Network.objects.create(name="mainnet-ish", chain_id=31337)
+    with pytest.raises(CommandError, match="line 2: network local: chain id 31337 is registered as mainnet-ish"):
+        load(tmp_path, registry(*two_tokens))
+    assert Network.objects.count() == 1
