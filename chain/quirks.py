@@ -3,8 +3,8 @@
 - **Deprecation (Tether-like).** After ``deprecate(successor)`` a LegacyToken forwards reads to the
   successor. We ask ``deprecated()`` and ``upgradedAddress()`` *at the pinned block* and read the
   successor there directly, so the reading names the contract whose state it reports and does not
-  depend on the old contract's forwarding code. One hop: a successor that is itself deprecated is
-  refused rather than followed blindly.
+  depend on the old contract's forwarding code. One hop: a successor that is itself deprecated, or
+  that counts in other decimals than the registered ones, is refused rather than followed blindly.
 - **Proxies (EIP-1967).** Reads go through the proxy address (the token's identity and storage);
   the implementation at the block is recorded beside the reading, so an upgrade is visible in the
   provenance and changes nothing in the figures.
@@ -25,6 +25,7 @@ from chain.rpc import RpcClient, RpcError, hex_int
 
 DEPRECATED = "0x0e136b19"  # deprecated()
 UPGRADED_ADDRESS = "0x26976e3f"  # upgradedAddress()
+DECIMALS = "0x313ce567"  # decimals()
 EIP1967_IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
 
 
@@ -80,10 +81,20 @@ def resolve(rpc: RpcClient, targets: Sequence[Target], block: Block) -> tuple[li
 
 
 def _refuse_second_hop(rpc: RpcClient, successors: Sequence[Target], pin: dict[str, object]) -> None:
+    """A successor must not itself be deprecated, and must count in the registered decimals."""
     if not successors:
         return
-    answers = rpc.batch_answers([("eth_call", [{"to": t.address, "data": DEPRECATED}, pin]) for t in successors])
-    for t, answer in zip(successors, answers, strict=True):
+    calls: list[tuple[str, list[object]]] = []
+    for t in successors:
+        calls.append(("eth_call", [{"to": t.address, "data": DEPRECATED}, pin]))
+        calls.append(("eth_call", [{"to": t.address, "data": DECIMALS}, pin]))
+    answers = iter(rpc.batch_answers(calls))
+    for t in successors:
+        deprecated, decimals = next(answers), next(answers)
         # A plain successor has no deprecated(): the call reverts or returns nothing, which is fine.
-        if isinstance(answer, str) and len(answer) >= 66 and int(answer, 16):
+        if isinstance(deprecated, str) and len(deprecated) >= 66 and int(deprecated, 16):
             raise QuirkError(f"successor {t.address} is itself deprecated; register its own successor")
+        if t.decimals is not None and (
+            not isinstance(decimals, str) or len(decimals) < 66 or int(decimals[2:66], 16) != t.decimals
+        ):
+            raise QuirkError(f"successor {t.address} does not have the registered {t.decimals} decimals ({decimals})")

@@ -31,6 +31,7 @@ class Target:
     deductions: tuple[tuple[str, str], ...] = ()  # (bucket, address)
     follow_successor: bool = False  # Tether-like: read the successor once deprecated (chain/quirks.py)
     proxy: bool = False  # EIP-1967 proxy: record the implementation at the block (chain/quirks.py)
+    decimals: int | None = None  # registered decimals; a successor must have the same (chain/quirks.py)
 
 
 @dataclass

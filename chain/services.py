@@ -39,6 +39,7 @@ def _targets(deployments: Iterable[Deployment]) -> list[Target]:
             deductions=tuple((x.bucket, x.address) for x in d.deductions.all()),
             follow_successor=d.follow_successor,
             proxy=d.kind == DeploymentKind.PROXY,
+            decimals=d.decimals,
         )
         for d in deployments
     ]

@@ -182,3 +182,14 @@ def test_a_deployment_registered_as_a_proxy_without_an_implementation_is_refused
     deployment(usdx, network(chain_snapshot), token, decimals=6, kind="proxy")
     with pytest.raises(QuirkError, match="no EIP-1967 implementation"):
         supply_read_coin(stablecoin=usdx)
+
+
+def test_a_successor_with_other_decimals_than_registered_is_refused(chain_snapshot):
+    rpc = chain_snapshot.rpc
+    legacy = deploy_legacy_token(rpc, owner=OWNER, initial_supply=10**6, decimals=6)
+    successor = deploy_legacy_token(rpc, owner=OWNER, initial_supply=10**18, decimals=18)
+    send(rpc, legacy, "deprecate(address)", [successor], sender=OWNER)
+    lusd = coin("LUSD", "USD")
+    deployment(lusd, network(chain_snapshot), legacy, decimals=6, follow_successor=True)
+    with pytest.raises(QuirkError, match="does not have the registered 6 decimals"):
+        supply_read_coin(stablecoin=lusd)
