@@ -62,6 +62,10 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 
 def parse(text: str, *, source: str = "registry") -> Node:
     """The document as Nodes and Seqs; RegistryError (with the line) if it is not well-formed."""
+    if text.lstrip().startswith(("{", "[")):
+        # JSON may be indented with tabs, which YAML refuses. JSON strings cannot hold a raw tab,
+        # so expanding them changes only whitespace, and keeps every line where it was.
+        text = text.expandtabs(4)
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
     except RegistryError as exc:

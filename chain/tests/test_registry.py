@@ -156,3 +156,27 @@ def test_a_chain_id_already_registered_under_another_name_is_refused(tmp_path, t
     with pytest.raises(CommandError, match="line 2: network local: chain id 31337 is registered as mainnet-ish"):
         load(tmp_path, registry(*two_tokens))
     assert Network.objects.count() == 1
+
+
+def test_a_tab_indented_json_registry_loads_and_its_errors_name_their_line(tmp_path, two_tokens):
+    url_a, _url_b, token_a, _token_b = two_tokens
+    doc = {
+        "networks": [{"name": "local", "chain_id": 31337, "rpc_urls": [url_a], "confirmations": 0}],
+        "stablecoins": [
+            {
+                "symbol": "HKDA",
+                "name": "HKD",
+                "issuer": "Example Issuer Ltd",
+                "currency": "HKD",
+                "par_value": "1",
+                "deployments": [{"network": "local", "address": token_a, "kind": "proxy"}],
+            }
+        ],
+    }
+    text = json.dumps(doc, indent="\t")
+    load(tmp_path, text, "registry.json")
+    assert Deployment.objects.get().decimals == 6
+    bad = text.replace('"kind": "proxy"', '"kind": "proxied"')
+    line = next(i for i, row in enumerate(bad.splitlines(), 1) if "proxied" in row)
+    with pytest.raises(CommandError, match=f"registry.json, line {line}: HKDA on local: kind 'proxied'"):
+        load(tmp_path, bad, "registry.json")
