@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
 from chain.crosscheck import ReadingDisagreement
 from chain.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, mine, send
@@ -97,6 +98,8 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
         assert "HTTP 500" in net.last_error and net.last_error_at is not None
     [summary] = coin_summaries(published_only=True)
     assert summary.freshness.status == "degraded"  # the old reading is still there, but not current
+    public = Client().get("/api/v1/stablecoins/USDX/").json()
+    assert public["freshness"]["status"] == "degraded"
 
     faulty.mode = "forward"
     supply_read_network(network=net)
