@@ -47,10 +47,7 @@ class FlagSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    status = serializers.CharField(
-        help_text="fresh, stale (chain data older than CHAIN_STALE_AFTER), degraded (the latest read of one of "
-        "the coin's networks failed; figures are the last good ones) or no_data"
-    )
+    status = serializers.CharField(help_text="fresh, stale (chain data older than CHAIN_STALE_AFTER) or no_data")
     age_seconds = serializers.IntegerField(allow_null=True)
     read_at = serializers.DateTimeField(allow_null=True)
 

@@ -12,7 +12,8 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Stablecoin
-from chain.models import Deployment, SupplyReading
+from chain.health import failing_reads
+from chain.models import SupplyReading
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 
 
@@ -102,11 +103,7 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
         coin_id = row["deployment__stablecoin_id"]
         if coin_id not in oldest_read or row["last"] < oldest_read[coin_id]:
             oldest_read[coin_id] = row["last"]
-    degraded = set(
-        Deployment.objects.filter(stablecoin__in=coins, network__consecutive_failures__gt=0).values_list(
-            "stablecoin_id", flat=True
-        )
-    )
+    degraded = failing_reads(stablecoin_ids=[c.pk for c in coins])
     return [
         CoinSummary(
             coin=c,

@@ -16,6 +16,7 @@ from django.test import Client
 
 from chain.crosscheck import ReadingDisagreement
 from chain.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, mine, send
+from chain.health import failing_reads
 from chain.models import Network, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError
 from chain.services import supply_read_network
@@ -100,6 +101,8 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
     assert summary.freshness.status == "degraded"  # the old reading is still there, but not current
     public = Client().get("/api/v1/stablecoins/USDX/").json()
     assert public["freshness"]["status"] == "degraded"
+    reason = failing_reads(stablecoin_ids=[summary.coin.pk])[summary.coin.pk]
+    assert reason.startswith("the latest 2 read(s) of local failed: RpcTransportError: HTTP 500")
 
     faulty.mode = "forward"
     supply_read_network(network=net)
