@@ -31,6 +31,11 @@ class ChainMismatch(RpcError):
     """The RPC URL serves another chain than the network's registered chain id."""
 
 
+class BlockRefused(RpcError):
+    """The block asked for cannot be read (not final yet, or before the chain began): the request's fault,
+    not the network's, so it does not count against the network's health."""
+
+
 def _targets(deployments: Iterable[Deployment]) -> list[Target]:
     return [
         Target(
@@ -104,13 +109,15 @@ def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, bloc
     head = finalised_head(rpc, network.confirmations)
     if block_number is not None:
         if block_number > head.number:
-            raise RpcError(f"block {block_number} of {network.name} is not final yet (finalised head {head.number})")
+            raise BlockRefused(
+                f"block {block_number} of {network.name} is not final yet (finalised head {head.number})"
+            )
         return block_by_number(rpc, block_number)
     if at is None:
         return head
     pinned = block_at_or_before_cached(rpc=rpc, chain_id=network.chain_id, timestamp=int(at.timestamp()), upper=head)
     if pinned is None:
-        raise RpcError(f"{network.name} has no block at or before {at.isoformat()}")
+        raise BlockRefused(f"{network.name} has no block at or before {at.isoformat()}")
     return pinned
 
 
@@ -145,6 +152,8 @@ def supply_read_network(
         if network.cross_check and others:
             second = RpcClient(others[:1], timeout=rpc.timeout, retries=rpc.retries)
             cross_check(second, read_targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE)
+    except BlockRefused:
+        raise
     except RpcError as exc:
         network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -22,6 +22,7 @@ from chain.devchain import (
 )
 from chain.models import ReadingSource
 from chain.quirks import QuirkError
+from chain.services import BlockRefused
 from chain.supply import supply_read_coin, supply_report
 from chain.tests.helpers import coin, deployment, network
 
@@ -168,12 +169,13 @@ stablecoins:
 def test_reading_at_an_unfinalised_block_is_refused(chain_snapshot):
     token = deploy_stablecoin(chain_snapshot.rpc, name="U", symbol="USDX", decimals=6, owner=OWNER, proxied=False)
     usdx = coin("USDX", "USD")
-    deployment(usdx, network(chain_snapshot, confirmations=5), token, decimals=6)
+    net = network(chain_snapshot, confirmations=5)
+    deployment(usdx, net, token, decimals=6)
     mine(chain_snapshot.rpc, 1)
-    from chain.rpc import RpcError
-
-    with pytest.raises(RpcError, match="not final yet"):
+    with pytest.raises(BlockRefused, match="not final yet"):
         supply_read_coin(stablecoin=usdx, block_number=head(chain_snapshot.rpc))
+    net.refresh_from_db()
+    assert net.consecutive_failures == 0  # the request's fault, not the network's
 
 
 def test_a_deployment_registered_as_a_proxy_without_an_implementation_is_refused(chain_snapshot):
