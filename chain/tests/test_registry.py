@@ -180,3 +180,22 @@ def test_a_tab_indented_json_registry_loads_and_its_errors_name_their_line(tmp_p
     line = next(i for i, row in enumerate(bad.splitlines(), 1) if "proxied" in row)
     with pytest.raises(CommandError, match=f"registry.json, line {line}: HKDA on local: kind 'proxied'"):
         load(tmp_path, bad, "registry.json")
+
+
+def test_the_example_in_docs_registry_md_is_a_valid_registry():
+    from chain.registry import registry_validate
+    from chain.registry_sync import _deductions_wanted
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "registry.md").read_text()
+    example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    plan = registry_validate(example, source="docs/registry.md")
+    assert [n["name"] for n in plan.networks] == ["local", "other"]
+    assert [c["symbol"] for c in plan.coins] == ["HKDA", "LUSD"]
+    assert [(d.symbol, d.network, d.kind) for d in plan.deployments] == [
+        ("HKDA", "local", "proxy"),
+        ("HKDA", "other", "bridged"),
+        ("LUSD", "local", "native"),
+    ]
+    hkda_local = plan.deployments[0]
+    buckets = [d.bucket for d in _deductions_wanted(plan)[(hkda_local.network, hkda_local.address)]]
+    assert buckets == ["treasury", "frozen", "bridge_lockbox"]
