@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 
 from chain.crosscheck import ReadingDisagreement
-from chain.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, mine, send
+from chain.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, head, mine, send
 from chain.health import failing_reads
 from chain.models import Network, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError
@@ -126,7 +126,7 @@ def test_a_second_url_that_reports_other_values_makes_the_reading_refused(anvil,
 @pytest.mark.django_db
 def test_a_second_url_on_another_history_of_the_same_chain_id_makes_the_reading_refused(anvil, usdx_on):
     with Anvil(chain_id=31337, timestamp=1_600_000_000) as impostor:
-        mine(impostor.rpc, 200)
+        mine(impostor.rpc, head(anvil.rpc) + 5)  # it has every block number we may pin, with other hashes
         net = usdx_on([anvil.url, impostor.url], cross_check=True)
         with pytest.raises(ReadingDisagreement, match=r"block [0-9]+: 0x[0-9a-f]+ from the primary URL but"):
             supply_read_network(network=net)
