@@ -199,3 +199,12 @@ def test_the_example_in_docs_registry_md_is_a_valid_registry():
     hkda_local = plan.deployments[0]
     buckets = [d.bucket for d in _deductions_wanted(plan)[(hkda_local.network, hkda_local.address)]]
     assert buckets == ["treasury", "frozen", "bridge_lockbox"]
+
+
+def test_an_address_that_is_another_coins_deployment_is_refused_and_nothing_is_saved(tmp_path, two_tokens):
+    load(tmp_path, registry(*two_tokens))
+    before = export()
+    stolen = registry(*two_tokens).replace("symbol: HKDA", "symbol: HKDB")
+    with pytest.raises(CommandError, match="is another coin's deployment"):
+        load(tmp_path, stolen)
+    assert export() == before  # HKDB was not created either: one transaction, rolled back
