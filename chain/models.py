@@ -18,6 +18,16 @@ class Network(models.Model):
     chain_id = models.PositiveBigIntegerField(unique=True)
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
     confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
+    cross_check = models.BooleanField(
+        default=False,
+        help_text="re-read the pinned block hash and every value from a second RPC URL; refuse on any difference",
+    )
+    # Health of the latest reads, written by chain.health; the figures above say "degraded" while
+    # consecutive_failures > 0, so a failed read never passes old data off as current.
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["chain_id"]
@@ -44,6 +54,16 @@ class Deployment(models.Model):
     address = models.CharField(max_length=42, validators=[address_validator])
     decimals = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=16, choices=DeploymentKind.choices, default=DeploymentKind.NATIVE)
+    # A bridged deployment's tokens are backed by tokens locked on the source network; the lock-box
+    # balance is deducted there (a bridge_lockbox deduction on the source deployment) so they count once.
+    bridged_from = models.ForeignKey(
+        Network, on_delete=models.PROTECT, null=True, blank=True, related_name="bridged_deployments"
+    )
+    lockbox_address = models.CharField(max_length=42, blank=True, validators=[address_validator])
+    follow_successor = models.BooleanField(
+        default=False,
+        help_text="Tether-like: check deprecated()/upgradedAddress() at the pinned block and read the successor",
+    )
 
     class Meta:
         ordering = ["stablecoin__symbol", "network__chain_id"]
@@ -69,6 +89,7 @@ class DeductionAddress(models.Model):
     bucket = models.CharField(max_length=16, choices=Bucket.choices)
     address = models.CharField(max_length=42, validators=[address_validator])
     note = models.CharField(max_length=300, blank=True, help_text="why these tokens are not outstanding")
+    evidence = models.CharField(max_length=500, blank=True, help_text="where the reason can be checked (URL, document)")
 
     class Meta:
         ordering = ["bucket", "address"]
@@ -114,3 +135,38 @@ class SupplyReading(models.Model):
 
     def outstanding_raw(self, *, keep: frozenset[str] = frozenset()) -> int:
         return int(self.total_supply) - self.deducted(keep=keep)
+
+
+class ReadingSource(models.Model):
+    """Which contract a reading's figures actually came from, when that is not the registered address.
+
+    A deprecated Tether-like token forwards to its successor: the reading records the successor it
+    read at the pinned block. A proxy's reading records the implementation behind it at that block.
+    """
+
+    reading = models.OneToOneField(SupplyReading, on_delete=models.CASCADE, primary_key=True, related_name="source")
+    address_read = models.CharField(max_length=42)
+    implementation = models.CharField(max_length=42, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.reading_id} read at {self.address_read}"
+
+
+class BlockHeader(models.Model):
+    """Finalised block headers seen by block-at-time searches, shared by every worker on every host.
+
+    A cached header is only a hint: the search checks the hash of the block it answers with against
+    the node, and drops the chain's cache on a mismatch (a reorg, or a development chain restarted).
+    """
+
+    chain_id = models.PositiveBigIntegerField()
+    number = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=66)
+    timestamp = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain_id", "number"], name="one_header_per_height")]
+        indexes = [models.Index(fields=["chain_id", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.chain_id}:{self.number}"

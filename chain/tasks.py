@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from attest.locks import single_flight
 from chain.models import Network
@@ -12,17 +13,23 @@ from chain.services import supply_read_all
 
 @shared_task
 def read_all_networks_task() -> int:
+    """Beat's entry point: one read task per network, sent once the caller's transaction commits."""
     ids = list(Network.objects.values_list("pk", flat=True))
     for pk in ids:
-        read_network_task.delay(pk)
+        transaction.on_commit(lambda pk=pk: read_network_task.delay(pk))  # type: ignore[misc]
     return len(ids)
 
 
-# Only transport faults are worth retrying; a node's JSON-RPC error or a wrong chain id is not.
+# Only transport faults are worth retrying; a node's JSON-RPC error, a wrong chain id or two
+# disagreeing nodes are not. The service records every failure on the network before raising.
 @shared_task(autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=3)
 def read_network_task(network_id: int) -> int:
+    # One reader per network at a time, across workers and hosts; a duplicate tick returns at once.
+    # Running it twice is harmless: readings are unique per (deployment, block hash).
     with single_flight(f"read-network:{network_id}", timeout=120) as mine:
         if not mine:
-            return 0  # another worker is reading this network right now
-        network = Network.objects.get(pk=network_id)
+            return 0
+        network = Network.objects.filter(pk=network_id).first()
+        if network is None:
+            return 0  # deleted since the tick
         return supply_read_all(network=network)

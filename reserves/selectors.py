@@ -12,13 +12,14 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Stablecoin
+from chain.health import failing_reads
 from chain.models import SupplyReading
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 
 
 @dataclass
 class Freshness:
-    status: str  # fresh | stale | no_data
+    status: str  # fresh | stale | degraded | no_data
     age_seconds: int | None
     read_at: datetime | None
 
@@ -54,11 +55,14 @@ class CoinSummary:
         return list(seen.values())
 
 
-def _freshness(read_at: datetime | None) -> Freshness:
+def _freshness(read_at: datetime | None, *, degraded: bool = False) -> Freshness:
     if read_at is None:
         return Freshness("no_data", None, None)
     age = int((timezone.now() - read_at).total_seconds())
-    return Freshness("fresh" if age <= settings.CHAIN_STALE_AFTER else "stale", age, read_at)
+    if age > settings.CHAIN_STALE_AFTER:
+        return Freshness("stale", age, read_at)
+    # The newest read of one of the coin's networks failed: the figures are the last good ones, not current.
+    return Freshness("degraded" if degraded else "fresh", age, read_at)
 
 
 def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[CoinSummary]:
@@ -99,13 +103,14 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
         coin_id = row["deployment__stablecoin_id"]
         if coin_id not in oldest_read or row["last"] < oldest_read[coin_id]:
             oldest_read[coin_id] = row["last"]
+    degraded = failing_reads(stablecoin_ids=[c.pk for c in coins])
     return [
         CoinSummary(
             coin=c,
             run=runs.get(c.latest_run_id),
             attestation=attestations.get(c.latest_attestation_id),
             flags=flags.get(c.pk, []),
-            freshness=_freshness(oldest_read.get(c.pk)),
+            freshness=_freshness(oldest_read.get(c.pk), degraded=c.pk in degraded),
         )
         for c in coins
     ]
