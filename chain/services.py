@@ -17,7 +17,7 @@ from django.utils import timezone
 from attest import hooks
 from attest.models import Stablecoin
 from chain.blocks import block_at_or_before, finalised_head
-from chain.models import Deployment, Network, SupplyReading
+from chain.models import Deployment, Network, ReadingStatus, SupplyReading
 from chain.reader import RawReading, Target, read_at_block
 from chain.rpc import RpcClient, RpcError, hex_int
 
@@ -109,9 +109,15 @@ def supply_pin_at(*, stablecoin: Stablecoin, at: datetime) -> list[SupplyReading
 
 
 def readings_latest(*, stablecoin: Stablecoin) -> list[SupplyReading]:
-    """The newest reading of each of the coin's deployments, in two queries whatever the history length."""
+    """The newest reading of each of the coin's deployments, in two queries whatever the history length.
+
+    Orphaned readings (their block left the canonical chain) are never returned.
+    """
     newest = (
-        SupplyReading.objects.filter(deployment=OuterRef("pk")).order_by("-block_number", "-read_at").values("pk")[:1]
+        SupplyReading.objects.filter(deployment=OuterRef("pk"))
+        .exclude(status=ReadingStatus.ORPHANED)
+        .order_by("-block_number", "-read_at")
+        .values("pk")[:1]
     )
     ids = (
         Deployment.objects.filter(stablecoin=stablecoin)
