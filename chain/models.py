@@ -180,14 +180,19 @@ class LedgerCursor(models.Model):
     """How far the ledger of one deployment is indexed: every block up to ``block_number`` inclusive.
 
     ``block_hash`` is that block's hash when it was indexed; if it is no longer canonical the reorg
-    check rewinds the cursor. ``start_block`` is where indexing begins (0 unless set, e.g. to the
-    block the contract was deployed in, which spares a long scan on a real chain).
+    check rewinds the cursor, to ``final_block`` at the lowest. ``start_block`` is where indexing
+    begins (0 unless set, e.g. to the block the contract was deployed in, which spares a long scan
+    on a real chain).
     """
 
     deployment = models.OneToOneField(Deployment, on_delete=models.CASCADE, related_name="ledger_cursor")
     start_block = models.PositiveBigIntegerField(default=0)
     block_number = models.BigIntegerField(default=-1, help_text="last indexed block; -1 before the first run")
     block_hash = models.CharField(max_length=66, blank=True)
+    # The newest block of the indexed range the reorg check found canonical at confirmation depth:
+    # treated as final, so a reorg never rewinds the ledger below it.
+    final_block = models.BigIntegerField(default=-1)
+    final_hash = models.CharField(max_length=66, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -75,7 +75,13 @@ def _rewind_point(network: Network, below: int, verified: dict[int, str]) -> tup
         .values_list("block_number", "block_hash")
         .first()
     )
-    candidates += [c for c in (confirmed_reading, confirmed_entry) if c is not None]
+    final_point = (
+        LedgerCursor.objects.filter(deployment__network=network, final_block__gte=0, final_block__lt=below)
+        .order_by("-final_block")
+        .values_list("final_block", "final_hash")
+        .first()
+    )
+    candidates += [c for c in (confirmed_reading, confirmed_entry, final_point) if c is not None]
     if not candidates:
         return -1, ""
     number, block_hash = max(candidates)
@@ -95,12 +101,13 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         .values_list("block_number", "block_hash")
         .distinct()
     )
-    cursor_blocks = set(
-        LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0)
+    cursors_seen = {
+        pk: (n, h)
+        for pk, n, h in LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0)
         .exclude(block_hash="")
-        .values_list("block_number", "block_hash")
-    )
-    stored = {(n, h) for _pk, n, h in readings} | entry_blocks | cursor_blocks
+        .values_list("pk", "block_number", "block_hash")
+    }
+    stored = {(n, h) for _pk, n, h in readings} | entry_blocks | set(cursors_seen.values())
     if not stored:
         return outcome
 
@@ -109,7 +116,9 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
     if served != network.chain_id:
         raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
     head = hex_int(rpc.call("eth_blockNumber"))
-    canonical = canonical_hashes(rpc, sorted({n for n, _h in stored}), batch_size=settings.CHAIN_BATCH_SIZE)
+    settled = head - network.confirmations
+    numbers = {n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set())
+    canonical = canonical_hashes(rpc, sorted(numbers), batch_size=settings.CHAIN_BATCH_SIZE)
     outcome.checked_blocks = len(canonical)
 
     orphaned = {(n, h) for n, h in stored if canonical.get(n) != h}
@@ -134,7 +143,9 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
             for cursor in cursors:
                 if cursor.block_number > rewind:
                     cursor.block_number, cursor.block_hash = rewind, rewind_hash
-                    cursor.save(update_fields=["block_number", "block_hash", "updated_at"])
+                    if cursor.final_block > rewind:  # a reorg deeper than the confirmation depth
+                        cursor.final_block, cursor.final_hash = rewind, rewind_hash
+                    cursor.save(update_fields=["block_number", "block_hash", "final_block", "final_hash", "updated_at"])
             log.warning(
                 "reorg on %s: %d block(s) orphaned from %d; ledger rewound to %d, %d reading(s) orphaned",
                 network.name,
@@ -144,6 +155,18 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
                 len(orphaned_pks),
             )
         outcome.orphaned_readings = orphaned_pks
+        for cursor in cursors:
+            # A canonical cursor vouches for every block below it: remember the deepest settled one.
+            if cursors_seen.get(cursor.pk) != (cursor.block_number, cursor.block_hash):
+                continue  # rewound just now, or moved by the indexer since we looked
+            if (cursor.block_number, cursor.block_hash) not in verified.items():
+                continue
+            final = (cursor.block_number, cursor.block_hash) if cursor.block_number <= settled else None
+            if final is None and canonical.get(settled):
+                final = (settled, str(canonical[settled]))
+            if final is not None and final[0] > cursor.final_block:
+                cursor.final_block, cursor.final_hash = final
+                cursor.save(update_fields=["final_block", "final_hash", "updated_at"])
         outcome.confirmed_readings = SupplyReading.objects.filter(
             deployment__network=network, status=ReadingStatus.PROVISIONAL, block_hash__in=deep
         ).update(status=ReadingStatus.CONFIRMED)
