@@ -23,7 +23,7 @@ def head(rpc) -> int:
     return hex_int(rpc.call("eth_blockNumber"))
 
 
-def block_hash(rpc, number: int) -> str:
+def block_hash(rpc, number: int):
     return rpc.call("eth_getBlockByNumber", [hex(number), False])["hash"]
 
 
