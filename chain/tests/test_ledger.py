@@ -90,6 +90,20 @@ def test_it_indexes_nothing_twice_and_only_new_blocks_on_the_next_run(chain_snap
     assert LedgerEntry.objects.filter(deployment=deployment).count() == 4
 
 
+def test_a_cursor_moved_back_by_hand_reindexes_without_duplicating_rows(chain_snapshot, network, register):
+    rpc = chain_snapshot.rpc
+    token = deploy_stablecoin(rpc, name="Ledger USD", symbol="LUSD", decimals=6, owner=OWNER, proxied=False)
+    send(rpc, token, "mint(address,uint256)", [ALICE, 7], sender=OWNER)
+    deployment = register("LUSD", token)
+    ledger_index_network(network=network)
+    send(rpc, token, "mint(address,uint256)", [BOB, 9], sender=OWNER)
+    LedgerCursor.objects.filter(deployment=deployment).update(block_number=-1, block_hash="")
+
+    assert ledger_index_network(network=network) == 4  # offered again; the stored two are skipped
+
+    assert [e.delta for e in LedgerEntry.objects.filter(deployment=deployment, counted=True)] == [7, 9]
+
+
 def test_small_windows_index_the_same_rows_as_one_big_window(chain_snapshot, network, register):
     rpc = chain_snapshot.rpc
     token = deploy_stablecoin(rpc, name="Ledger USD", symbol="LUSD", decimals=6, owner=OWNER, proxied=False)
