@@ -190,18 +190,15 @@ def main() -> None:
             coin = Stablecoin.objects.create(issuer=issuer, symbol=symbol, name=symbol, currency="USD")
             deployments.append(Deployment.objects.create(stablecoin=coin, network=network, address=address, decimals=6))
         try:
-            t0 = time.perf_counter()
-            if os.environ.get("BENCH_PROFILE"):
-                import cProfile
-                import pstats
-
-                profiler = cProfile.Profile()
-                profiler.enable()
-            rows = ledger_index_network(network=network)
-            if os.environ.get("BENCH_PROFILE"):
-                profiler.disable()
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
-            ours_time = time.perf_counter() - t0
+            ours_times: list[float] = []
+            for _ in range(3):
+                # Each run starts from an empty ledger, like the first index of a new deployment.
+                LedgerEntry.objects.filter(deployment__network=network).delete()
+                LedgerCursor.objects.filter(deployment__network=network).delete()
+                t0 = time.perf_counter()
+                rows = ledger_index_network(network=network)
+                ours_times.append(time.perf_counter() - t0)
+            ours_time = min(ours_times)
             t0 = time.perf_counter()
             again = ledger_index_network(network=network)
             again_time = time.perf_counter() - t0
@@ -226,7 +223,8 @@ def main() -> None:
     )
     print(
         f"ours (fetch + decode + count + PostgreSQL insert): {rows:,} events in {ours_time:.3f} s "
-        f"= {ours_rate:,.0f} events/s; {stored:,} rows stored"
+        f"= {ours_rate:,.0f} events/s (best of 3; all: {', '.join(f'{t:.3f}' for t in ours_times)}); "
+        f"{stored:,} rows stored"
     )
     print(f"second run (nothing new): {again} rows in {again_time * 1000:.1f} ms")
     ratio = ours_rate / raw_rate
