@@ -255,7 +255,7 @@ def _copy(cursor: Any, statement: str, rows: list[Row]) -> None:
 
 
 def _insert_entries(rows: list[Row]) -> None:
-    """Insert ledger rows, skipping any already stored (same chain id, block hash and log index).
+    """Insert ledger rows, skipping any already stored (same deployment, block and log index).
 
     Must run inside the transaction that holds the rows' cursors locked. On PostgreSQL the rows are
     COPYed straight into the table: the indexer only writes blocks above a cursor it holds, and the
