@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -304,6 +305,7 @@ def _store_window(
     network: Network, participants: list[LedgerCursor], window: Window, by_address: dict[str, int]
 ) -> int:
     """Insert a window's rows and advance its cursors, unless a cursor moved meanwhile. Returns rows offered."""
+    # A cursor that joins a window late (its start_block is higher) takes only blocks above its own position.
     keep_after = {c.deployment_id: c.block_number for c in participants}
     chain_id = network.chain_id
     rows: list[Row] = []
@@ -381,7 +383,6 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                 raise CursorOrphaned(
                     f"ledger cursor of deployment {c.deployment_id} is on orphaned block {c.block_number}"
                 )
-        # A cursor behind the window start (start_block set later than others) still takes only its own blocks.
         offered = _store_window(network, participants, fetched, by_address)
         if offered < 0:
             cursors = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=list(cursors))}
@@ -406,13 +407,15 @@ def ledger_reconcile_network(*, network: Network) -> int:
             .values_list("reading_to__block_number", flat=True)
             .first()
         )
-        readings = SupplyReading.objects.filter(
-            deployment_id=cursor.deployment_id,
-            status=ReadingStatus.CONFIRMED,
-            block_number__lte=cursor.block_number,
-            block_number__gte=max(last or 0, cursor.start_block - 1),
-        ).order_by("block_number")
-        pairs = list(zip(readings, list(readings)[1:], strict=False))
+        readings = list(
+            SupplyReading.objects.filter(
+                deployment_id=cursor.deployment_id,
+                status=ReadingStatus.CONFIRMED,
+                block_number__lte=cursor.block_number,
+                block_number__gte=max(last or 0, cursor.start_block - 1),
+            ).order_by("block_number")
+        )
+        pairs = list(pairwise(readings))
         checks: list[LedgerCheck] = []
         for low, high in pairs:
             span = LedgerEntry.objects.filter(
