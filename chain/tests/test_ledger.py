@@ -6,7 +6,7 @@ import pytest
 
 from chain.devchain import DEV_ACCOUNTS, call_uint, deploy_legacy_token, deploy_stablecoin, mine, send
 from chain.ledger import ledger_delta, ledger_findings_open, ledger_index_network, ledger_reconcile_network
-from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, LedgerEvent, ReadingStatus
+from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, LedgerEvent, ReadingStatus, SupplyReading
 from chain.reorg import reorg_check_network
 from chain.rpc import hex_int
 from chain.services import supply_read_network
@@ -160,3 +160,6 @@ def test_supply_changed_without_an_event_is_a_finding_and_a_matching_range_is_no
     assert (finding.expected_delta, finding.ledger_delta) == (12_345, 0)
     assert finding.reading_from.status == finding.reading_to.status == ReadingStatus.CONFIRMED
     assert finding.reading_to.block_number > finding.reading_from.block_number
+    # A finding resting on a reading whose block was orphaned is no finding about this chain.
+    SupplyReading.objects.filter(pk=finding.reading_to_id).update(status=ReadingStatus.ORPHANED)
+    assert ledger_findings_open(stablecoin=coin) == []

@@ -181,3 +181,22 @@ def test_a_reorg_rewinds_the_ledger_no_further_than_the_last_block_checked_at_de
     assert LedgerCursor.objects.get(deployment=token).block_number == settled.final_block
     ledger_index_network(network=network)
     assert [e.delta for e in LedgerEntry.objects.filter(deployment=token, counted=True)] == [5, 7]
+
+
+def test_a_chain_that_got_shorter_orphans_what_was_read_beyond_its_new_head(chain_snapshot, network, token):
+    rpc = chain_snapshot.rpc
+    fork = snapshot(rpc)
+    send(rpc, token.address, "mint(address,uint256)", [ALICE, 100], sender=OWNER)
+    mine(rpc, 4)
+    [reading] = supply_read_network(network=network, stablecoin=token.stablecoin)
+    ledger_index_network(network=network)
+    revert(rpc, fork)  # back to fewer blocks than the reading's height
+    assert head(rpc) < reading.block_number
+
+    outcome = reorg_check_network(network=network)
+
+    reading.refresh_from_db()
+    assert reading.status == ReadingStatus.ORPHANED
+    assert outcome.discarded_ledger_rows == 2
+    assert LedgerCursor.objects.get(deployment=token).block_number <= head(rpc)
+    assert all(r.block_hash == block_hash(rpc, r.block_number) for r in readings_latest(stablecoin=token.stablecoin))
