@@ -4,7 +4,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from eth_utils.address import is_checksum_address, to_checksum_address
 
-from chain.models import BlockHeader, DeductionAddress, Deployment, Network, ReadingSource, SupplyReading
+from chain.models import (
+    BlockHeader,
+    DeductionAddress,
+    Deployment,
+    LedgerCheck,
+    LedgerCursor,
+    Network,
+    ReadingSource,
+    SupplyReading,
+)
 
 
 def _checksummed(value: str) -> str:
@@ -97,7 +106,7 @@ class ReadingSourceInline(admin.StackedInline):  # type: ignore[type-arg]
 
 @admin.register(SupplyReading)
 class SupplyReadingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["deployment", "chain_id", "block_number", "block_hash", "total_supply", "read_at"]
+    list_display = ["deployment", "chain_id", "block_number", "block_hash", "total_supply", "status", "read_at"]
     inlines = [ReadingSourceInline]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -111,3 +120,26 @@ class BlockHeaderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(LedgerCursor)
+class LedgerCursorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    # start_block is the one field to edit: the block the contract was deployed in spares a long scan.
+    list_display = ["deployment", "start_block", "block_number", "final_block", "updated_at"]
+    readonly_fields = ["block_number", "block_hash", "final_block", "final_hash", "updated_at"]
+
+
+@admin.register(LedgerCheck)
+class LedgerCheckAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["deployment", "matched", "expected_delta", "ledger_delta", "entries", "checked_at", "resolved_at"]
+    list_filter = ["matched"]
+    readonly_fields = [
+        "deployment",
+        "reading_from",
+        "reading_to",
+        "expected_delta",
+        "ledger_delta",
+        "entries",
+        "matched",
+        "checked_at",
+    ]

@@ -21,7 +21,7 @@ from chain.blockcache import block_at_or_before_cached
 from chain.blocks import Block, block_by_number, finalised_head
 from chain.crosscheck import cross_check
 from chain.health import network_read_failed, network_read_succeeded
-from chain.models import Deployment, DeploymentKind, Network, ReadingSource, SupplyReading
+from chain.models import Deployment, DeploymentKind, Network, ReadingSource, ReadingStatus, SupplyReading
 from chain.quirks import Resolution, resolve
 from chain.reader import RawReading, Target, read_at_block
 from chain.rpc import RpcClient, RpcError, hex_int
@@ -180,9 +180,15 @@ def supply_pin_at(*, stablecoin: Stablecoin, at: datetime) -> list[SupplyReading
 
 
 def readings_latest(*, stablecoin: Stablecoin) -> list[SupplyReading]:
-    """The newest reading of each of the coin's deployments, in two queries whatever the history length."""
+    """The newest reading of each of the coin's deployments, in two queries whatever the history length.
+
+    Orphaned readings (their block left the canonical chain) are never returned.
+    """
     newest = (
-        SupplyReading.objects.filter(deployment=OuterRef("pk")).order_by("-block_number", "-read_at").values("pk")[:1]
+        SupplyReading.objects.filter(deployment=OuterRef("pk"))
+        .exclude(status=ReadingStatus.ORPHANED)
+        .order_by("-block_number", "-read_at")
+        .values("pk")[:1]
     )
     ids = (
         Deployment.objects.filter(stablecoin=stablecoin)

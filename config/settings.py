@@ -165,9 +165,13 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "attest")
 
 SUPPLY_READ_INTERVAL = envint("SUPPLY_READ_INTERVAL", "30")
 RECONCILE_INTERVAL = envint("RECONCILE_INTERVAL", "300")
+LEDGER_INDEX_INTERVAL = envint("LEDGER_INDEX_INTERVAL", "30")
+REORG_CHECK_INTERVAL = envint("REORG_CHECK_INTERVAL", "60")
 CELERY_BEAT_SCHEDULE = {
     "read-supply": {"task": "chain.tasks.read_all_networks_task", "schedule": float(SUPPLY_READ_INTERVAL)},
     "reconcile-all": {"task": "reserves.tasks.reconcile_all_task", "schedule": float(RECONCILE_INTERVAL)},
+    "index-ledger": {"task": "chain.tasks.ledger_index_all_task", "schedule": float(LEDGER_INDEX_INTERVAL)},
+    "check-reorgs": {"task": "chain.tasks.reorg_check_all_task", "schedule": float(REORG_CHECK_INTERVAL)},
 }
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
@@ -176,6 +180,8 @@ CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "2")
 CHAIN_RPC_TIMEOUT = envint("CHAIN_RPC_TIMEOUT", "10")
 CHAIN_RPC_RETRIES = envint("CHAIN_RPC_RETRIES", "2")
 CHAIN_BATCH_SIZE = envint("CHAIN_BATCH_SIZE", "1000")
+# Blocks per eth_getLogs window of the mint/burn ledger (halved automatically when a node refuses).
+LEDGER_WINDOW = envint("LEDGER_WINDOW", "2000")
 # A reading older than this many seconds makes the figures built on it "stale".
 CHAIN_STALE_AFTER = envint("CHAIN_STALE_AFTER", "300")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Stablecoin
 from chain.health import failing_reads
-from chain.models import SupplyReading
+from chain.models import ReadingStatus, SupplyReading
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 
 
@@ -97,6 +97,7 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
     oldest_read: dict[int, datetime] = {}
     for row in (
         SupplyReading.objects.filter(deployment__stablecoin__in=coins)
+        .exclude(status=ReadingStatus.ORPHANED)
         .values("deployment_id", "deployment__stablecoin_id")
         .annotate(last=Max("read_at"))
     ):
