@@ -95,8 +95,8 @@ def notifications_queue(*, flag: Flag, event: str) -> list[NotificationDelivery]
     return deliveries
 
 
-def _post(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, int | None, str]:
-    """(retryable, status code, error) of one webhook POST; (False, 2xx, "") is success."""
+def _post(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, bool, int | None, str]:
+    """(delivered, retryable, status code, error) of one webhook POST."""
     raw = delivery.body.encode()
     timestamp = int(time.time())
     headers = {
@@ -112,13 +112,13 @@ def _post(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tup
             endpoint.url, data=raw, headers=headers, timeout=settings.NOTIFY_TIMEOUT, allow_redirects=False
         )
     except requests.RequestException as exc:
-        return True, None, f"{type(exc).__name__}: {exc}"
+        return False, True, None, f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
-        return False, response.status_code, ""
-    return response.status_code >= 500, response.status_code, response.text[:500]
+        return True, False, response.status_code, ""
+    return False, response.status_code >= 500, response.status_code, response.text[:500] or response.reason
 
 
-def _email(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, int | None, str]:
+def _email(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, bool, int | None, str]:
     body = json.loads(delivery.body)
     flag = body.get("flag") or {}
     subject = (
@@ -133,8 +133,8 @@ def _email(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tu
     try:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [endpoint.email])
     except (smtplib.SMTPException, OSError) as exc:
-        return True, None, f"{type(exc).__name__}: {exc}"
-    return False, None, ""
+        return False, True, None, f"{type(exc).__name__}: {exc}"
+    return True, False, None, ""
 
 
 def delivery_attempt(*, delivery: NotificationDelivery, final: bool = False) -> str:
@@ -145,13 +145,13 @@ def delivery_attempt(*, delivery: NotificationDelivery, final: bool = False) -> 
     if delivery.status != DeliveryStatus.PENDING:
         return str(delivery.status)
     endpoint = delivery.endpoint
-    retryable, code, error = (_post if endpoint.kind == EndpointKind.WEBHOOK else _email)(endpoint, delivery)
+    delivered, retryable, code, error = (_post if endpoint.kind == EndpointKind.WEBHOOK else _email)(endpoint, delivery)
     now = timezone.now()
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = code
     delivery.last_error = error
-    if not error and not retryable:
+    if delivered:
         delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
     elif not retryable or final:
         delivery.status = DeliveryStatus.FAILED
