@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -64,6 +66,13 @@ class ReconciliationRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} {self.stablecoin_id} {self.status}"
+
+    @property
+    def ratio_display(self) -> str | None:
+        """The ratio cut (never rounded up) to 4 places, as shown to people: 0.99999 shows 0.9999."""
+        if self.ratio is None:
+            return None
+        return str(Decimal(self.ratio).quantize(Decimal("1e-4"), rounding=ROUND_DOWN))
 
 
 class Severity(models.TextChoices):

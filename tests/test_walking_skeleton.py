@@ -71,6 +71,7 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
     assert usdx["reserves"]["amount"] == "4800000.000000000000000000"
     assert usdx["outstanding"]["amount"] == "5000000.000000000000000000"  # 6m minted, 1m in the treasury
     assert usdx["backing_ratio"] == "0.960000000000"
+    assert usdx["backing_ratio_display"] == "0.9600"
     assert usdx["headroom"] == "-200000.000000000000000000"
     [flag] = usdx["open_flags"]
     assert (flag["rule"], flag["severity"], flag["status"]) == ("R1", "critical", "open")

@@ -46,6 +46,11 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _pct(fraction: Decimal) -> str:
+    """0.005 -> "0.5%" (exact, no trailing zeros)."""
+    return f"{(fraction * 100).normalize():f}%"
+
+
 def _needs_backing(f: Facts) -> str | None:
     if f.supply is None:
         return "no supply reading yet"
@@ -119,10 +124,10 @@ def r3_buffer(params: dict[str, Any], f: Facts) -> Outcome:
     required = f.par_outstanding * (Decimal(1) + buffer)
     figures = {"buffer_min": str(buffer), "required": str(required), "eligible_reserves": str(f.eligible)}
     if f.eligible >= required:
-        return "pass", f"reserves exceed par value outstanding by at least {buffer:%}", figures
+        return "pass", f"reserves exceed par value outstanding by at least {_pct(buffer)}", figures
     if f.eligible >= f.par_outstanding:
-        return "warn", f"reserves are inside the {buffer:%} buffer: {f.eligible} < {required} {f.currency}", figures
-    return "fail", f"reserves are below par value outstanding, let alone the {buffer:%} buffer", figures
+        return "warn", f"reserves are inside the {_pct(buffer)} buffer: {f.eligible} < {required} {f.currency}", figures
+    return "fail", f"reserves are below par value outstanding, let alone the {_pct(buffer)} buffer", figures
 
 
 def r5_frozen(params: dict[str, Any], f: Facts) -> Outcome:
@@ -152,8 +157,8 @@ def r11_deposit_minimum(params: dict[str, Any], f: Facts) -> Outcome:
     )
     figures = {"deposits": str(deposits), "eligible_reserves": str(f.eligible), "min_share": str(share)}
     if f.eligible > 0 and deposits >= f.eligible * share:
-        return "pass", f"deposits {deposits} are at least {share:%} of eligible reserves", figures
-    return "fail", f"deposits {deposits} are below {share:%} of eligible reserves {f.eligible}", figures
+        return "pass", f"deposits {deposits} are at least {_pct(share)} of eligible reserves", figures
+    return "fail", f"deposits {deposits} are below {_pct(share)} of eligible reserves {f.eligible}", figures
 
 
 def r12_concentration(params: dict[str, Any], f: Facts) -> Outcome:
@@ -167,8 +172,8 @@ def r12_concentration(params: dict[str, Any], f: Facts) -> Outcome:
     over = {k: v for k, v in exposure.items() if v > f.eligible * limit}
     figures = {"max_share": str(limit), "exposures": {k: str(v) for k, v in sorted(exposure.items())}}
     if over:
-        return "fail", f"{', '.join(sorted(over))} hold more than {limit:%} of eligible reserves", figures
-    return "pass", f"no institution holds more than {limit:%} of eligible reserves", figures
+        return "fail", f"{', '.join(sorted(over))} hold more than {_pct(limit)} of eligible reserves", figures
+    return "pass", f"no institution holds more than {_pct(limit)} of eligible reserves", figures
 
 
 def r14_rehypothecation(params: dict[str, Any], f: Facts) -> Outcome:

@@ -131,3 +131,8 @@ def test_a_flag_acknowledged_by_a_regulator_still_resolves_when_the_rule_passes(
     flag.refresh_from_db()
     assert flag.status == FlagStatus.RESOLVED
     assert Flag.objects.filter(stablecoin=coin, rule="R1").count() == 1
+
+
+def test_the_ratio_is_shown_cut_to_four_places_never_rounded_up():
+    assert ReconciliationRun(ratio=Decimal("0.999999999999")).ratio_display == "0.9999"
+    assert ReconciliationRun(ratio=None).ratio_display is None
