@@ -136,3 +136,40 @@ def test_a_flag_acknowledged_by_a_regulator_still_resolves_when_the_rule_passes(
 def test_the_ratio_is_shown_cut_to_four_places_never_rounded_up():
     assert ReconciliationRun(ratio=Decimal("0.999999999999")).ratio_display == "0.9999"
     assert ReconciliationRun(ratio=None).ratio_display is None
+
+
+def test_issuer_figures_reconcile_against_supply_pinned_at_the_as_of_block(issuer_alice):
+    from attest.models import IssuerFigure
+    from reserves.services import reconciliation_run
+
+    coin = _coin(issuer_alice, "US_GENIUS")
+    attestation = _attest(issuer_alice, coin, NOW - timedelta(hours=1))
+    IssuerFigure.objects.create(attestation=attestation, chain_id=31337, outstanding=Decimal("100"))
+    readings = list(SupplyReading.objects.select_related("deployment"))
+    run, _ = reconciliation_run(
+        stablecoin=coin, attestation=attestation, readings=readings, trigger="attestation",
+        profile="US_GENIUS", now=NOW, readings_basis="as_of",
+    )  # fmt: skip
+    r18 = {r["rule"]: r for r in run.results}["R18"]
+    assert r18["outcome"] == "pass"
+    assert r18["figures"]["compared"] == [
+        {"chain_id": 31337, "issuer": "100.000000000000000000", "onchain": "100.000000"}
+    ]
+    IssuerFigure.objects.filter(attestation=attestation).update(outstanding=Decimal("101"))
+    run, created = reconciliation_run(
+        stablecoin=coin, attestation=attestation, readings=readings, trigger="attestation",
+        profile="US_GENIUS", now=NOW, readings_basis="as_of",
+    )  # fmt: skip
+    assert created
+    assert ("R18", "US_GENIUS") in _open(coin)
+    _recomputes(run)
+
+
+def test_the_schedule_flags_chain_data_that_stopped_arriving(issuer_alice):
+    coin = _coin(issuer_alice, "HK")  # the reading's block is 5 minutes before NOW
+    _attest(issuer_alice, coin, NOW - timedelta(hours=1), value="101")
+    stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW)
+    assert ("X1", "HK") not in _open(coin)
+    [late] = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW + timedelta(hours=2))
+    assert ("X1", "HK") in _open(coin)
+    assert {r["rule"]: r["outcome"] for r in late.results}["X1"] == "fail"
