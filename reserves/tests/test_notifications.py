@@ -183,3 +183,49 @@ def test_flags_opened_by_a_run_queue_notifications(flag):
     [delivery] = NotificationDelivery.objects.all()
     assert delivery.flag is not None
     assert (delivery.event, delivery.flag.rule) == ("flag.opened", "R3")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_run_that_opens_a_flag_notifies_through_the_celery_worker(receiver, celery_worker_process):
+    """End to end: the run commits, the real worker process posts the signed webhook to our receiver."""
+    import time
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from attest.models import Attestation, Issuer, Licence, Membership, Role, Stablecoin
+    from attest.services import HoldingInput, attestation_create
+    from chain.models import Deployment, Network, SupplyReading
+    from reserves.services import stablecoin_reconcile
+
+    issuer = Issuer.objects.create(name="Worker Ltd")
+    user = get_user_model().objects.create_user("issuer_wendy", password="wendy-pass-123")
+    Membership.objects.create(user=user, role=Role.ISSUER, issuer=issuer)
+    coin = Stablecoin.objects.create(issuer=issuer, symbol="WKR", name="Worker", currency="USD")
+    Licence.objects.create(stablecoin=coin, profile="US_GENIUS", licence_id="G-1")
+    deployment = Deployment.objects.create(
+        stablecoin=coin, network=Network.objects.create(name="w", chain_id=31399), address="0x" + "3" * 40, decimals=6
+    )
+    now = datetime.now(UTC)
+    SupplyReading.objects.create(
+        deployment=deployment, chain_id=31399, block_number=1, block_hash="0x" + "b" * 64,
+        block_time=now - timedelta(minutes=1), total_supply=100 * 10**6, balances=[], read_at=now,
+    )  # fmt: skip
+    _webhook(receiver.url, stablecoin=coin)
+    attestation = attestation_create(
+        user=user, stablecoin=coin, as_of=now - timedelta(minutes=1), as_of_timezone="UTC",
+        holdings=[HoldingInput("demand_deposit", "Bank", "USD", Decimal("99.99"))],
+    )  # fmt: skip
+    # Submitted directly: attestation_submit would also enqueue a pin at the as-of block, and this network has no chain.
+    Attestation.objects.filter(pk=attestation.pk).update(status="submitted")
+    stablecoin_reconcile(stablecoin=coin, trigger="schedule")
+    deadline = time.monotonic() + 20
+    while NotificationDelivery.objects.filter(status=DeliveryStatus.PENDING).exists():
+        assert time.monotonic() < deadline, "the worker did not deliver"
+        time.sleep(0.2)
+    # R1 (99.99 against 100) and R12 (every dollar at one bank) open, each sent once, signed.
+    assert sorted(d.flag.rule for d in NotificationDelivery.objects.all() if d.flag) == ["R1", "R12"]
+    assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
+    assert all(r["valid"] for r in receiver.requests)
+    assert sorted(json.loads(r["body"])["flag"]["rule"] for r in receiver.requests) == ["R1", "R12"]
