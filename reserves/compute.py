@@ -53,6 +53,11 @@ def _holding_row(h: HoldingView) -> dict[str, Any]:
 
 def compute(inputs: dict[str, Any]) -> dict[str, Any]:
     """Figures and every rule's result for one coin under one profile (see reserves.services.run_inputs)."""
+    if inputs.get("format") != INPUTS_FORMAT:
+        # Runs written before rule packs (format 1, no "format" key) hold no pack to recompute them with.
+        raise ValueError(
+            f"inputs format {inputs.get('format', 1)} is not {INPUTS_FORMAT}; this run cannot be recomputed"
+        )
     with localcontext() as ctx:
         ctx.prec = 100
         pack = inputs["rulepack"]

@@ -382,3 +382,10 @@ def test_compute_is_a_pure_function_of_json_inputs(profile):
     assert [r["rule"] for r in first["results"]] == sorted(
         rulepack_load(profile)["rules"], key=lambda r: (r[0], int(r[1:]))
     )
+
+
+def test_compute_refuses_inputs_of_another_format():
+    old = inputs("HK", [holding("100")])
+    del old["format"]
+    with pytest.raises(ValueError, match="format 1"):
+        compute(old)
