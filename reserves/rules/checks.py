@@ -297,6 +297,34 @@ def r31_no_yield(params: dict[str, Any], f: Facts) -> Outcome:
     return "pass", "no interest is paid to holders", {}
 
 
+def r35_stated_total(params: dict[str, Any], f: Facts) -> Outcome:
+    """The issuer's stated total equals the sum of its lines (in the coin's currency), exactly."""
+    if f.attestation is None or f.attestation.get("stated_total_reserves") is None:
+        return "not_evaluable", "no stated total", {}
+    if any(h.value is None for h in f.holdings):
+        return "not_evaluable", "a line in another currency has no exchange rate", {}
+    stated = Decimal(f.attestation["stated_total_reserves"])
+    lines = sum((h.value for h in f.holdings if h.value is not None), Decimal(0))
+    figures = {"stated": str(stated), "sum_of_lines": str(lines), "difference": str(stated - lines)}
+    if stated == lines:
+        return "pass", f"stated total {stated} equals the sum of the lines", figures
+    return "fail", f"stated total {stated} differs from the sum of the lines {lines} {f.currency}", figures
+
+
+def r36_valuation_method(params: dict[str, Any], f: Facts) -> Outcome:
+    for h in f.holdings:
+        method = h.data.get("valuation_method") or ""
+        if not method:
+            h.verdicts["R36"] = ("not_evaluable", "no valuation method")
+        elif method in params["methods"]:
+            h.verdicts["R36"] = ("pass", method)
+        elif method == "amortised_cost" and h.data["asset_class"] in params["amortised_cost_classes"]:
+            h.verdicts["R36"] = ("pass", "amortised cost on a cash-like holding")
+        else:
+            h.verdicts["R36"] = ("fail", f"{method} is not accepted for {h.data['asset_class']}")
+    return _per_holding("R36", f, "the valuation method")
+
+
 def x1_chain_fresh(params: dict[str, Any], f: Facts) -> Outcome:
     if f.supply is None:
         return "not_evaluable", "no supply reading yet", {}
@@ -332,5 +360,7 @@ CHECKS: dict[str, Callable[[dict[str, Any], Facts], Outcome]] = {
     "R25": r25_opinion,
     "R26": r26_certification,
     "R31": r31_no_yield,
+    "R35": r35_stated_total,
+    "R36": r36_valuation_method,
     "X1": x1_chain_fresh,
 }

@@ -389,3 +389,27 @@ def test_compute_refuses_inputs_of_another_format():
     del old["format"]
     with pytest.raises(ValueError, match="format 1"):
         compute(old)
+
+
+# --- R35 stated total, R36 valuation method ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stated", "expected"), [("178", "pass"), ("178.000001", "fail"), (None, "not_evaluable")])
+def test_r35_stated_total_equals_the_lines_converted(stated, expected):
+    usd = holding("10", "cash", currency="USD", fx_rate="7.8", regulator_approval_ref="HKMA-1")
+    out = compute(inputs("HK", [holding("100"), usd], attestation={"stated_total_reserves": stated}))
+    assert outcome(out, "R35") == expected
+
+
+@pytest.mark.parametrize(
+    ("profile", "asset_class", "method", "expected"),
+    [
+        ("HK", "tbill", "market", "pass"),
+        ("HK", "tbill", "amortised_cost", "fail"),
+        ("US_NYDFS", "demand_deposit", "amortised_cost", "pass"),
+        ("US_NYDFS", "tbill", "", "not_evaluable"),
+    ],
+)
+def test_r36_backing_uses_market_value(profile, asset_class, method, expected):
+    line = holding("100", asset_class, valuation_method=method, maturity_date=days(30))
+    assert outcome(compute(inputs(profile, [line])), "R36") == expected
