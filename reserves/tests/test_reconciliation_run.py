@@ -173,3 +173,25 @@ def test_the_schedule_flags_chain_data_that_stopped_arriving(issuer_alice):
     [late] = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW + timedelta(hours=2))
     assert ("X1", "HK") in _open(coin)
     assert {r["rule"]: r["outcome"] for r in late.results}["X1"] == "fail"
+
+
+def test_the_recompute_command_checks_stored_runs_and_bundles(issuer_alice, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    coin = _coin(issuer_alice, "HK", "EU_MICA")
+    _attest(issuer_alice, coin, NOW - timedelta(days=1))
+    runs = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW)
+    out = StringIO()
+    call_command("recompute", "--all", stdout=out)
+    assert "2 run(s) recompute" in out.getvalue()
+    bundle = tmp_path / "inputs.json"
+    bundle.write_text(json.dumps(runs[0].inputs))
+    out = StringIO()
+    call_command("recompute", "--inputs", str(bundle), stdout=out)
+    assert json.loads(out.getvalue()) == runs[0].outputs
+    ReconciliationRun.objects.filter(pk=runs[1].pk).update(outputs={"tampered": True})
+    with pytest.raises(CommandError, match="do not recompute"):
+        call_command("recompute", "--run", str(runs[1].pk))
