@@ -115,3 +115,24 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
         )
         for c in coins
     ]
+
+
+def runs_latest_by_profile(*, stablecoin: Stablecoin) -> dict[str, ReconciliationRun]:
+    """The newest run of the coin under each profile it was judged under (one query).
+
+    ``run.results`` lists every rule's result: ``rule``, ``name``, ``outcome`` (pass, fail, warn,
+    not_evaluable, not_applicable), ``severity``, ``message``, ``figures``, ``source``,
+    ``confidence``, ``status``; ``run.outputs`` adds the figures (``ratio_display`` to 4 places,
+    per-holding eligibility, deductions). See docs/rules.md.
+    """
+    runs = ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("profile", "-created_at", "-pk")
+    latest: dict[str, ReconciliationRun] = {}
+    for run in runs.distinct("profile") if _postgres() else runs:
+        latest.setdefault(run.profile, run)
+    return latest
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
