@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from eth_utils.crypto import keccak
 
+from attest import hooks
 from attest.models import Stablecoin
 from chain.blocks import Block
 from chain.models import (
@@ -399,7 +400,7 @@ def ledger_reconcile_network(*, network: Network) -> int:
     Only pairs whose whole range is indexed and confirmed are checked, and each pair once.
     """
     made = 0
-    cursors = LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0)
+    cursors = LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0).select_related("deployment")
     for cursor in cursors:
         last = (
             LedgerCheck.objects.filter(deployment_id=cursor.deployment_id)
@@ -444,6 +445,9 @@ def ledger_reconcile_network(*, network: Network) -> int:
                 )
             )
         made += len(LedgerCheck.objects.bulk_create(checks, ignore_conflicts=True))
+        if any(not c.matched for c in checks):
+            # A mismatch is a finding for reconciliation (R18); the coin is judged again at once.
+            hooks.emit("ledger_mismatch", stablecoin_ids=[cursor.deployment.stablecoin_id])
     return made
 
 
@@ -459,6 +463,11 @@ def ledger_findings_open(*, stablecoin: Stablecoin) -> list[LedgerCheck]:
         .select_related("deployment__network", "reading_from", "reading_to")
         .order_by("-reading_to__block_number")
     )
+
+
+def ledger_checked(*, stablecoin: Stablecoin) -> bool:
+    """Whether the ledger has compared any pair of the coin's readings yet."""
+    return LedgerCheck.objects.filter(deployment__stablecoin=stablecoin).exists()
 
 
 def ledger_delta(*, deployment: Deployment, after_block: int, through_block: int) -> int:

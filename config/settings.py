@@ -199,6 +199,7 @@ NOTIFY_RETRY_BACKOFF = envint("NOTIFY_RETRY_BACKOFF", "30")
 ATTEST_HOOKS: dict[str, list[str]] = {
     "attestation_submitted": ["reserves.services.on_attestation_submitted"],
     "supply_read": ["reserves.services.on_supply_read"],
+    "ledger_mismatch": ["reserves.services.on_supply_read"],
 }
 
 REST_FRAMEWORK = {

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, AttestationStatus, Holding, Licence, Stablecoin
+from chain.ledger import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
 from chain.rpc import RpcError
 from chain.services import readings_latest, supply_pin_at
@@ -137,6 +138,24 @@ def _attestation_inputs(attestation: Attestation) -> dict[str, Any]:
     return data
 
 
+def _ledger_inputs(stablecoin: Stablecoin) -> dict[str, Any]:
+    findings = [
+        {
+            "source": "ledger",
+            "chain_id": check.deployment.network.chain_id,
+            "address": check.deployment.address,
+            "from_block": check.reading_from.block_number,
+            "to_block": check.reading_to.block_number,
+            "to_block_hash": check.reading_to.block_hash,
+            "expected": str(check.expected_delta),
+            "observed": str(check.ledger_delta),
+            "message": "totalSupply changed by expected base units; the mint/burn ledger by observed",
+        }
+        for check in ledger_findings_open(stablecoin=stablecoin)
+    ]
+    return {"checked": ledger_checked(stablecoin=stablecoin), "findings": findings}
+
+
 def run_inputs(
     *,
     stablecoin: Stablecoin,
@@ -150,6 +169,7 @@ def run_inputs(
 ) -> dict[str, Any]:
     """Everything a run is computed from, as JSON with exact amounts as strings (docs/rules.md)."""
     pack = rulepack_load(profile)
+    ledger = _ledger_inputs(stablecoin)
     return {
         "format": INPUTS_FORMAT,
         "stablecoin": stablecoin.symbol,
@@ -169,10 +189,10 @@ def run_inputs(
         "readings_basis": readings_basis,
         "attestation": None if attestation is None else _attestation_inputs(attestation),
         "latest_reports": latest_reports(stablecoin=stablecoin),
-        # Mismatches found by the chain ledger (issue 7) go here; R18 fails on any. Until the ledger
-        # exists the list is empty and ``ledger_checked`` false, so R18 rests on the issuer's figures.
-        "supply_findings": list(supply_findings or []),
-        "ledger_checked": False,
+        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger.py); R18 fails on
+        # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
+        "supply_findings": list(supply_findings if supply_findings is not None else ledger["findings"]),
+        "ledger_checked": ledger["checked"],
         "readings": [
             {
                 "reading_id": r.pk,
