@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from attest.models import Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create, attestation_submit
@@ -24,9 +24,9 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PASSWORD = "pages-test-pass"
 
 
-def regulator(username: str = "regulator_bob", password: str | None = None) -> AbstractBaseUser:
+def regulator(username: str = "regulator_bob", password: str | None = None) -> User:
     """A regulator; without a password (fast: no hashing) unless the test logs in with one."""
-    user = get_user_model().objects.create_user(username, password=password)
+    user = User.objects.create_user(username, password=password)
     Membership.objects.create(user=user, role=Role.REGULATOR)
     return user
 
