@@ -248,11 +248,18 @@ def supply_series(readings: Sequence[Mapping[str, Any]]) -> list[Series]:
     ]
 
 
+def measured_at(run: ReconciliationRun) -> datetime:
+    """The instant a run's figures describe: its newest block time (a run may be computed long after)."""
+    times = [datetime.fromisoformat(r["block_time"]) for r in run.inputs.get("readings", [])]
+    return max(times) if times else run.created_at
+
+
 def ratio_series(runs: list[ReconciliationRun]) -> list[Series]:
+    """Backing ratio against the time measured, one series per licence profile."""
     per_profile: dict[str, list[Point]] = defaultdict(list)
     for run in runs:
         if run.ratio is not None:
-            per_profile[run.profile or "default"].append(Point(run.created_at, run.ratio))
+            per_profile[run.profile or "default"].append(Point(measured_at(run), run.ratio))
     return [Series(profile, points) for profile, points in sorted(per_profile.items())]
 
 

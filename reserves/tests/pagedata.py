@@ -31,6 +31,14 @@ def regulator(username: str = "regulator_bob", password: str | None = None) -> U
     return user
 
 
+def _share(tokens: int, parts: int, n: int) -> int:
+    """Chain n's part of the supply: the first chain holds the most, the rest split what is left."""
+    if parts == 1:
+        return tokens
+    first = tokens * 2 // 3
+    return first if n == 0 else (tokens - first) // (parts - 1)
+
+
 @dataclass
 class Built:
     coin: Stablecoin
@@ -79,11 +87,11 @@ def coin_with_runs(
                 block_number=block,
                 block_hash=f"0x{d.pk:08x}{block:056x}",
                 block_time=T0 + timedelta(minutes=10 * i),
-                total_supply=(tokens // len(deployments) + 1000 * i + 500) * 10**6,
+                total_supply=(_share(tokens, len(deployments), n) + 1000 * i + 500) * 10**6,
                 balances=[{"bucket": Bucket.TREASURY, "address": "0x" + "03" * 20, "raw": str(500 * 10**6)}],
                 read_at=T0 + timedelta(minutes=10 * i),
             )
-            for d in deployments
+            for n, d in enumerate(deployments)
         ]
         run, _ = reconciliation_run(
             stablecoin=coin, attestation=attestation, readings=readings, trigger="supply", profile="US_GENIUS"

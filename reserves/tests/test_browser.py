@@ -1,0 +1,97 @@
+"""The regulator pages in a real browser (Debian's chromium through Playwright), desktop and phone width.
+
+Screenshots go to test-artifacts/ (gitignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from reserves.models import Flag, FlagStatus
+from reserves.tests.pagedata import coin_with_runs, regulator
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+def _session_cookie(live_server: Any) -> dict[str, str]:
+    client = Client()
+    client.force_login(regulator())
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+
+
+def test_a_regulator_reads_the_overview_and_a_coin_and_acknowledges_a_flag(browser, live_server):
+    coin_with_runs("GOOD", reserves="200000", tokens=100_000, runs=3)
+    coin_with_runs("SHRT", reserves="90000", tokens=100_000, runs=4, chains=(31337, 10))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    cookie = _session_cookie(live_server)
+    context.add_cookies([cookie])
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/regulator/")
+    assert page.locator('tr[data-symbol="GOOD"] [data-field="status"]').inner_text() == "Fully backed"
+    assert page.locator('tr[data-symbol="SHRT"] [data-field="status"]').inner_text() == "Under-collateralised"
+    page.wait_for_function("document.getElementById('refresh-state').textContent.startsWith('Updated')")
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+    page.click('tr[data-symbol="SHRT"] a')
+    page.wait_for_url("**/regulator/coins/SHRT/")
+    polyline = page.locator("svg.chart polyline").first
+    assert polyline.get_attribute("points").count(",") >= 2
+    assert page.locator("section.composition svg.chart rect").count() > 3
+    page.screenshot(path=str(ARTIFACTS / "coin.png"), full_page=True)
+
+    flag = Flag.objects.get(stablecoin__symbol="SHRT")
+    page.click(f"#flag-{flag.pk} >> text=Acknowledge…")
+    page.fill("#id_note", "Issuer called; top-up expected")
+    page.screenshot(path=str(ARTIFACTS / "flag-confirm.png"), full_page=True)
+    page.click("text=Acknowledge flag")
+    page.wait_for_url("**/regulator/coins/SHRT/")
+    assert page.locator(f"#flag-{flag.pk} [data-flag-status]").inner_text() == "Acknowledged"
+    assert "Issuer called; top-up expected" in page.locator(f"#flag-{flag.pk}").text_content()
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.ACKNOWLEDGED
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.add_cookies([cookie])
+    small = phone.new_page()
+    for name, url in [("overview", "/regulator/"), ("coin", "/regulator/coins/SHRT/"), ("public", "/coins/SHRT/")]:
+        small.goto(live_server.url + url)
+        overflow = small.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        small.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at 390px"
+    assert small.locator("svg.chart polyline").count() >= 1
+    context.close()
+    phone.close()
