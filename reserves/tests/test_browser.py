@@ -84,6 +84,14 @@ def test_a_regulator_reads_the_overview_and_a_coin_and_acknowledges_a_flag(brows
     flag.refresh_from_db()
     assert flag.status == FlagStatus.ACKNOWLEDGED
 
+    page.goto(f"{live_server.url}/regulator/queues/")
+    assert page.locator(f"#flag-{flag.pk} [data-flag-status]").inner_text() == "Acknowledged"
+    page.screenshot(path=str(ARTIFACTS / "queues.png"), full_page=True)
+    page.goto(f"{live_server.url}/regulator/runs/{flag.last_run_id}/")
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()  # the print stylesheet drops the navigation
+    page.screenshot(path=str(ARTIFACTS / "run-print.png"), full_page=True)
+
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone.add_cookies([cookie])
     small = phone.new_page()
