@@ -8,7 +8,7 @@ audit entries) are cut to the newest ``*_LIMIT`` rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,7 +63,7 @@ def _age(at: datetime | None) -> int | None:
     return delta.days * 86_400 + delta.seconds
 
 
-SORT_KEYS: dict[str, Any] = {
+SORT_KEYS: dict[str, Callable[[OverviewRow], Any]] = {
     "symbol": lambda r: r.symbol,
     "status": lambda r: r.summary.status,
     "ratio": lambda r: r.summary.run.ratio if r.summary.run else None,
@@ -76,10 +76,20 @@ SORT_KEYS: dict[str, Any] = {
 }
 
 
-def overview_rows(
-    *, status: str = "", severity: str = "", q: str = "", sort: str = "symbol", descending: bool = False
-) -> list[OverviewRow]:
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The overview's filters and order, from its query string."""
+
+    status: str = ""  # a run status, or "no_run"
+    severity: str = ""  # only coins with an unresolved flag of this severity
+    q: str = ""  # part of the symbol, name or issuer
+    sort: str = "symbol"  # a key of SORT_KEYS
+    descending: bool = False
+
+
+def overview_rows(query: OverviewQuery = OverviewQuery()) -> list[OverviewRow]:
     """Every coin (published or not) for regulators, filtered and sorted in Python after constant queries."""
+    status, severity, q, sort, descending = query.status, query.severity, query.q, query.sort, query.descending
     rows = []
     for s in coin_summaries(published_only=False):
         counts = dict.fromkeys(SEVERITIES, 0)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,6 +28,7 @@ from reserves.page_selectors import (
     SORT_KEYS,
     STATUS_LABELS,
     CoinPage,
+    OverviewQuery,
     coin_page,
     overview_row_json,
     overview_rows,
@@ -41,15 +43,15 @@ def _require_regulator(request: HttpRequest) -> None:
         raise PermissionDenied("regulators only")
 
 
-def _overview_params(request: HttpRequest) -> dict[str, str | bool]:
+def _overview_params(request: HttpRequest) -> OverviewQuery:
     sort = request.GET.get("sort", "symbol")
-    return {
-        "status": request.GET.get("status", ""),
-        "severity": request.GET.get("severity", ""),
-        "q": request.GET.get("q", "")[:64],
-        "sort": sort if sort in SORT_KEYS else "symbol",
-        "descending": request.GET.get("dir") == "desc",
-    }
+    return OverviewQuery(
+        status=request.GET.get("status", ""),
+        severity=request.GET.get("severity", ""),
+        q=request.GET.get("q", "")[:64],
+        sort=sort if sort in SORT_KEYS else "symbol",
+        descending=request.GET.get("dir") == "desc",
+    )
 
 
 @login_required
@@ -57,7 +59,7 @@ def _overview_params(request: HttpRequest) -> dict[str, str | bool]:
 def overview(request: HttpRequest) -> HttpResponse:
     _require_regulator(request)
     params = _overview_params(request)
-    rows = overview_rows(**params)  # type: ignore[arg-type]
+    rows = overview_rows(params)
     if request.GET.get("format") == "csv":
         return exports.overview_csv(rows)
     columns = [
@@ -91,18 +93,16 @@ def _csv_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _sort_links(
-    request: HttpRequest, params: dict[str, str | bool], columns: list[tuple[str, str]]
-) -> list[dict[str, str]]:
+def _sort_links(request: HttpRequest, params: OverviewQuery, columns: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Column headers as links: a click sorts by the column, a second click reverses it."""
     links = []
     for key, label in columns:
         query = request.GET.copy()
         query.pop("format", None)
-        active = params["sort"] == key
+        active = params.sort == key
         query["sort"] = key
-        query["dir"] = "asc" if active and params["descending"] else ("desc" if active else "asc")
-        direction = "descending" if params["descending"] else "ascending"
+        query["dir"] = "asc" if active and params.descending else ("desc" if active else "asc")
+        direction = "descending" if params.descending else "ascending"
         links.append({"key": key, "label": label, "href": "?" + query.urlencode(), "sort": direction if active else ""})
     return links
 
@@ -111,7 +111,7 @@ def _sort_links(
 @require_GET
 def overview_json(request: HttpRequest) -> JsonResponse:
     _require_regulator(request)
-    rows = overview_rows(**_overview_params(request))  # type: ignore[arg-type]
+    rows = overview_rows(_overview_params(request))
     return JsonResponse({"generated_at": timezone.now().isoformat(), "coins": [overview_row_json(r) for r in rows]})
 
 
@@ -167,7 +167,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return "/regulator/queues/"
+    return reverse("reserves:queues")
 
 
 @login_required

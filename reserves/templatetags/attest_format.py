@@ -13,13 +13,14 @@ register = template.Library()
 
 
 @register.filter
-def amount(value: Decimal | None, places: int = 2) -> str:
-    return fmt_amount(value, int(places))
+def amount(value: object, places: int = 2) -> str:
+    """A Decimal for display; anything else (None, or "" for a missing attribute such as no run) is a dash."""
+    return fmt_amount(value if isinstance(value, Decimal) else None, int(places))
 
 
 @register.filter
-def age(seconds: int | None) -> str:
-    return fmt_age(seconds)
+def age(seconds: object) -> str:
+    return fmt_age(seconds if isinstance(seconds, int) else None)
 
 
 @register.filter

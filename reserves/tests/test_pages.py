@@ -198,3 +198,17 @@ def test_pages_take_the_same_number_of_queries_for_2_coins_as_for_10(bob_client,
             (bob_client if url != "/" else Client()).get(url)
     with django_assert_num_queries(coin_page):  # a coin with 9 runs on 3 chains costs what one with 3 runs on 2 did
         bob_client.get("/regulator/coins/BIG/")
+
+
+def test_a_coin_with_no_data_yet_renders_everywhere(bob_client):
+    from attest.models import Issuer
+
+    issuer = Issuer.objects.create(name="New Issuer")
+    Stablecoin.objects.create(issuer=issuer, symbol="NEW", name="New Coin", currency="EUR")
+    overview = bob_client.get("/regulator/").content.decode()
+    assert 'data-symbol="NEW"' in overview and "Not yet reconciled" in overview
+    assert bob_client.get("/regulator/overview.json").json()["coins"][0]["backing_ratio"] is None
+    for url in ["/regulator/coins/NEW/", "/coins/NEW/"]:
+        page = (bob_client if url.startswith("/regulator") else Client()).get(url).content.decode()
+        assert "no data yet" in page and "No attestation yet." in page, url
+    assert bob_client.get("/regulator/coins/NOPE/").status_code == 404
