@@ -82,6 +82,8 @@ def line_chart(
     plot_h = height - MARGIN_TOP - MARGIN_BOTTOM
 
     def x(at: datetime) -> int:
+        if start == end:  # every point at one instant: draw it in the middle, not against the axis
+            return MARGIN_LEFT + plot_w // 2
         return MARGIN_LEFT + _px(Decimal(_seconds(at - start)) * plot_w / span)
 
     def y(value: Decimal) -> int:

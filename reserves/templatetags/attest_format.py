@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from reserves.page_selectors import fmt_age, fmt_amount
+from reserves.page_selectors import STATUS_LABELS, fmt_age, fmt_amount
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def age(seconds: object) -> str:
 @register.filter
 def get(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A run status in words: "under_collateralised" -> "Under-collateralised"."""
+    return STATUS_LABELS.get(status, status)

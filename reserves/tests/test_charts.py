@@ -47,3 +47,9 @@ def test_bars_are_scaled_to_the_largest_and_labels_are_escaped():
     assert abs(widths[0] - 3 * widths[1]) <= 1  # integer pixels, rounded half-even
     assert "&lt;Bank &amp; Co&gt;" in svg and "<Bank" not in svg
     assert "75.0%" in svg and "25.0%" in svg
+
+
+def test_points_all_at_one_instant_are_drawn_in_the_middle():
+    svg = line_chart([Series("a", [Point(T0, Decimal(1))])], title="one", width=640)
+    [cx] = re.findall(r'<circle cx="(\d+)"', svg)
+    assert int(cx) == 96 + (640 - 96 - 16) // 2  # the middle of the plot area
