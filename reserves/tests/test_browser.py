@@ -14,7 +14,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from attest.models import Stablecoin
+from chain.models import SupplyReading
 from reserves.models import Flag, FlagStatus
+from reserves.services import reconciliation_run
 from reserves.tests.pagedata import coin_with_runs, regulator
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
@@ -65,6 +68,24 @@ def test_a_regulator_reads_the_overview_and_a_coin_and_acknowledges_a_flag(brows
     assert page.locator('tr[data-symbol="SHRT"] [data-field="status"]').inner_text() == "Under-collateralised"
     page.wait_for_function("document.getElementById('refresh-state').textContent.startsWith('Updated')")
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+    # A new run arrives: the next refresh rewrites the row in place, without reloading the page.
+    good = Stablecoin.objects.get(symbol="GOOD")
+    reading = SupplyReading.objects.filter(deployment__stablecoin=good).order_by("-block_number")[0]
+    reading.pk, reading.block_number, reading.block_hash = None, 200, "0x" + "ab" * 32
+    reading.total_supply = 150_000 * 10**6
+    reading.save()
+    reconciliation_run(
+        stablecoin=good, attestation=good.attestations.get(), readings=[reading], trigger="supply", profile="US_GENIUS"
+    )
+    page.evaluate("window.notReloaded = true")
+    page.evaluate("window.attestOverviewRefresh()")
+    ratio = page.locator('tr[data-symbol="GOOD"] [data-field="backing_ratio"]')
+    ratio_changed = 'document.querySelector(\'tr[data-symbol="GOOD"] [data-field="backing_ratio"]\').textContent'
+    page.wait_for_function(f"{ratio_changed} !== '1.9608'")
+    assert ratio.inner_text() == "1.3378"  # 200,000 / (150,000 - 500 in the treasury)
+    assert page.locator('tr[data-symbol="GOOD"] [data-field="outstanding"]').inner_text() == "149,500.00"
+    assert page.evaluate("window.notReloaded") is True
 
     page.click('tr[data-symbol="SHRT"] a')
     page.wait_for_url("**/regulator/coins/SHRT/")
@@ -123,7 +144,6 @@ def test_the_overview_lists_the_demo_coins_with_their_badges(browser, live_serve
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    from attest.models import Stablecoin
     from attest.services import HoldingInput, attestation_create, attestation_submit
     from chain.models import Network
     from chain.services import supply_read_all
