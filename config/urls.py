@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from reserves.pages import public_coin
 from reserves.views import home
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("attestations/", include("attest.urls")),
     path("regulator/", include("reserves.urls")),
+    path("coins/<str:symbol>/", public_coin, name="public_coin"),
     path("api/v1/", include("reserves.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

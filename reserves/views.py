@@ -1,9 +1,7 @@
-"""Regulator pages and the landing page."""
+"""The landing page. The regulator pages and the public coin pages are in reserves/pages.py."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -19,10 +17,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.ISSUER:
         return redirect("attest:attestation_list")
     return render(request, "reserves/home.html", {"summaries": coin_summaries(published_only=True)})
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    if user_role(request.user) != Role.REGULATOR:
-        raise PermissionDenied("regulators only")
-    return render(request, "reserves/dashboard.html", {"summaries": coin_summaries(published_only=False)})

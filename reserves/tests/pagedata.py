@@ -1,0 +1,100 @@
+"""Test data for the regulator and public pages: coins with readings, an attestation and real runs.
+
+Runs are made by ``reserves.services.reconciliation_run`` on stored readings (no chain needed), so their
+inputs, results and flags are exactly what production writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+
+from attest.models import Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
+from attest.services import HoldingInput, attestation_create, attestation_submit
+from chain.models import Bucket, Deployment, Network, SupplyReading
+from reserves.models import ReconciliationRun
+from reserves.services import reconciliation_run
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+PASSWORD = "pages-test-pass"
+
+
+def regulator(username: str = "regulator_bob", password: str | None = None) -> User:
+    """A regulator; without a password (fast: no hashing) unless the test logs in with one."""
+    user = User.objects.create_user(username, password=password)
+    Membership.objects.create(user=user, role=Role.REGULATOR)
+    return user
+
+
+def _share(tokens: int, parts: int, n: int) -> int:
+    """Chain n's part of the supply: the first chain holds the most, the rest split what is left."""
+    if parts == 1:
+        return tokens
+    first = tokens * 2 // 3
+    return first if n == 0 else (tokens - first) // (parts - 1)
+
+
+@dataclass
+class Built:
+    coin: Stablecoin
+    attestation: Attestation
+    runs: list[ReconciliationRun]
+
+
+def coin_with_runs(
+    symbol: str, *, reserves: str, tokens: int, runs: int = 3, chains: tuple[int, ...] = (31337,), as_of: datetime = T0
+) -> Built:
+    """A coin on ``chains``, one attestation (cash, T-bills at two custodians, a term deposit) and ``runs`` runs."""
+    issuer = Issuer.objects.create(name=f"{symbol} Issuer Ltd")
+    user = get_user_model().objects.create_user(f"issuer_{symbol.lower()}")
+    Membership.objects.create(user=user, role=Role.ISSUER, issuer=issuer)
+    coin = Stablecoin.objects.create(issuer=issuer, symbol=symbol, name=f"{symbol} Coin", currency="USD")
+    Licence.objects.create(stablecoin=coin, profile="HK", licence_id=f"L-{symbol}")
+    deployments = []
+    for chain_id in chains:
+        network, _ = Network.objects.get_or_create(chain_id=chain_id, defaults={"name": f"chain-{chain_id}"})
+        address = "0x" + hashlib.sha256(f"{symbol}:{chain_id}".encode()).hexdigest()[:40]
+        deployments.append(Deployment.objects.create(stablecoin=coin, network=network, address=address, decimals=6))
+    total = Decimal(reserves)
+    attestation = attestation_create(
+        user=user,
+        stablecoin=coin,
+        as_of=as_of,
+        as_of_timezone="UTC",
+        holdings=[
+            HoldingInput("demand_deposit", "First Example Bank", "USD", total * Decimal("0.2")),
+            HoldingInput("tbill", "Example Custody", "USD", total * Decimal("0.5")),
+            HoldingInput("tbill", "Other Custody", "USD", total * Decimal("0.2")),
+            HoldingInput("term_deposit", "First Example Bank", "USD", total * Decimal("0.1")),
+        ],
+    )
+    maturities = {2: date(2026, 11, 20), 3: date(2027, 3, 1), 4: date(2026, 11, 5)}
+    for line, maturity in maturities.items():
+        Holding.objects.filter(attestation=attestation, line=line).update(maturity_date=maturity)
+    attestation_submit(user=user, attestation=attestation)
+    made = []
+    for i in range(runs):
+        block = 100 + i
+        readings = [
+            SupplyReading.objects.create(
+                deployment=d,
+                chain_id=d.network.chain_id,
+                block_number=block,
+                block_hash=f"0x{d.pk:08x}{block:056x}",
+                block_time=T0 + timedelta(minutes=10 * i),
+                total_supply=(_share(tokens, len(deployments), n) + 1000 * i + 500) * 10**6,
+                balances=[{"bucket": Bucket.TREASURY, "address": "0x" + "03" * 20, "raw": str(500 * 10**6)}],
+                read_at=T0 + timedelta(minutes=10 * i),
+            )
+            for n, d in enumerate(deployments)
+        ]
+        run, _ = reconciliation_run(
+            stablecoin=coin, attestation=attestation, readings=readings, trigger="supply", profile="HK"
+        )
+        made.append(run)
+    return Built(coin, attestation, made)
