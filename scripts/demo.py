@@ -35,7 +35,7 @@ def redis_reachable(url: str) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--block-time", type=float, default=2.0, help="seconds between demo chain blocks")
+    parser.add_argument("--block-time", type=int, default=2, help="seconds between demo chain blocks")
     args = parser.parse_args()
 
     DEMO.mkdir(exist_ok=True)
@@ -47,14 +47,15 @@ def main() -> int:
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     # Historical states are kept so attestations pinned before a restart can still be re-read.
+    # Automine while seeding (each deployment transaction is mined at once), then a block every
+    # --block-time seconds so the finalised head moves on as a real chain's does.
     anvil = Anvil(
         chain_id=31337,
         state_path=state,
-        block_time=args.block_time,
         cache_path=DEMO / "anvil-cache",
         extra_args=["--preserve-historical-states"],
     )
-    print(f"demo: anvil (chain 31337) at {anvil.url}, a block every {args.block_time:g} s")
+    print(f"demo: anvil (chain 31337) at {anvil.url}")
     env = dict(os.environ)
     env.update(
         DEBUG="1",
@@ -97,6 +98,8 @@ def main() -> int:
     try:
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
         subprocess.run([*manage, "seeddemo", "--rpc-url", anvil.url], env=env, check=True, cwd=REPO)
+        anvil.rpc.call("evm_setIntervalMining", [max(1, args.block_time)])
+        print(f"demo: a block every {max(1, args.block_time)} s from now on")
         if in_process:
             children.append(subprocess.Popen([*manage, "runperiodic"], env=env, cwd=REPO))
         else:
