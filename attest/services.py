@@ -64,6 +64,12 @@ def _lock_draft(attestation: Attestation) -> Attestation:
     return locked
 
 
+def _require_draft(attestation: Attestation) -> None:
+    """A quick refusal before validating input; `_lock_draft` re-checks under the row lock."""
+    if attestation.status != AttestationStatus.DRAFT:
+        raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
+
+
 def _check_auditor(auditor_id: int | None) -> None:
     if auditor_id is not None and not Membership.objects.filter(user_id=auditor_id, role=Role.AUDITOR).exists():
         raise ValidationError({"auditor": ["Choose a registered auditor."]})
@@ -141,6 +147,7 @@ def attestation_create(
             object_id=attestation.pk,
             payload={"stablecoin": stablecoin.symbol, "version": attestation.version, "as_of": as_of.isoformat()},
         )
+    attestation.refresh_from_db()  # amounts as stored (quantised), so the canonical payload is stable
     return attestation
 
 
@@ -157,6 +164,7 @@ def attestation_update(
 ) -> Attestation:
     """Replace a draft's header, lines and figures. Signatures over the old contents are dropped."""
     _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
     data = AttestationInput(
         as_of, as_of_timezone, report_type, attestation.stablecoin.currency, details, holdings, issuer_figures
     )
@@ -189,6 +197,7 @@ def attestation_holdings_add(
 ) -> list[Holding]:
     """Append lines to a draft, numbered after the last one."""
     _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
     data = AttestationInput(
         attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
     )
@@ -227,6 +236,7 @@ def document_errors(content: bytes) -> list[str]:
 def attestation_document_attach(*, user: User, attestation: Attestation, content: bytes) -> Attestation:
     """Store the accountant's report on a draft with its SHA-256."""
     _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
     if errors := document_errors(content):
         raise ValidationError({"document": errors})
     digest = hashlib.sha256(content).hexdigest()
@@ -354,6 +364,7 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
             object_id=amended.pk,
             payload={"supersedes": attestation.pk, "version": amended.version, "reason": amended.amendment_reason},
         )
+    amended.refresh_from_db()
     return amended
 
 
