@@ -52,9 +52,11 @@ def attestations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
 
 
 def attestation_review_queue() -> QuerySet[Attestation]:
-    """Submitted attestations awaiting a regulator's decision, oldest first."""
+    """Submitted attestations awaiting a regulator's decision, oldest first; a version whose amendment
+    has been submitted gives way to it."""
     return (
         Attestation.objects.filter(status=AttestationStatus.SUBMITTED)
+        .exclude(superseded_by__status__in=[s for s in AttestationStatus.values if s != AttestationStatus.DRAFT])
         .select_related("stablecoin", "stablecoin__issuer")
         .order_by("submitted_at", "pk")
     )

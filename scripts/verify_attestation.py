@@ -2,16 +2,18 @@
 """Check a signed attestation bundle offline, with nothing but eth-account.
 
     pip install eth-account
-    python scripts/verify_attestation.py USDX-v1.attestation.json
+    python scripts/verify_attestation.py USDX-v1.attestation.json [--issuer 0x… --auditor 0x…]
 
 The bundle is what /attestations/<id>/bundle.json (or GET /api/v1/issuer/attestations/<id>/bundle/)
 serves. The script recomputes the SHA-256 of the payload's canonical JSON, checks that the EIP-712
 typed data commits to it and to the header fields it shows, recovers the signer of each signature
-and compares it with the registered address for its role. Exit status 0 means verified.
+and compares it with the registered address for its role: the bundle's own, or better the addresses
+you got from the issuer and the audit firm directly (--issuer, --auditor). Exit status 0 means verified.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
@@ -26,8 +28,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def verify_bundle(bundle: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(problems, report lines); no problems means the bundle is verified."""
+def verify_bundle(bundle: dict[str, Any], *, expect: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(problems, report lines); no problems means the bundle is verified.
+
+    `expect` ({"issuer": "0x…", "auditor": "0x…"}) are addresses you obtained yourself; they replace the
+    bundle's own `registered_addresses`, which a forged bundle could simply rewrite."""
     problems: list[str] = []
     lines: list[str] = []
     payload = bundle["payload"]
@@ -48,7 +53,7 @@ def verify_bundle(bundle: dict[str, Any]) -> tuple[list[str], list[str]]:
     for key, value in expected.items():
         if str(message.get(key)).lower() != str(value).lower():
             problems.append(f"typed data {key}={message.get(key)!r} does not match the payload ({value!r})")
-    registered = bundle.get("registered_addresses", {})
+    registered = {**bundle.get("registered_addresses", {}), **(expect or {})}
     signatures = bundle.get("signatures", [])
     if not signatures:
         problems.append("the bundle carries no signatures")
@@ -72,10 +77,13 @@ def verify_bundle(bundle: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        return 2
-    problems, lines = verify_bundle(json.loads(Path(argv[1]).read_text()))
+    parser = argparse.ArgumentParser(description="Verify a signed Attest attestation bundle offline.")
+    parser.add_argument("file")
+    parser.add_argument("--issuer", help="the issuer's signing address as you know it (overrides the bundle's)")
+    parser.add_argument("--auditor", help="the auditor's signing address as you know it (overrides the bundle's)")
+    args = parser.parse_args(argv[1:])
+    expect = {role: address for role, address in (("issuer", args.issuer), ("auditor", args.auditor)) if address}
+    problems, lines = verify_bundle(json.loads(Path(args.file).read_text()), expect=expect)
     for line in lines:
         print(line)
     for problem in problems:

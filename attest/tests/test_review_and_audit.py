@@ -71,6 +71,8 @@ def test_an_amendment_is_a_new_version_and_the_history_shows_both(submitted, iss
     attestation_submit(user=issuer_alice, attestation=amended)
     page = login(regulator_bob).get(f"/attestations/{submitted.pk}/").content.decode()
     assert f'href="/attestations/{amended.pk}/">v2</a>' in page
+    queue = login(regulator_bob).get("/attestations/review/").content.decode()
+    assert f"/attestations/{amended.pk}/" in queue and f"/attestations/{submitted.pk}/" not in queue
 
 
 def test_verifyaudit_prints_the_head_and_fails_on_an_edited_row(submitted, regulator_bob, capsys):

@@ -49,6 +49,9 @@ def test_it_requires_the_issuer_signature_and_verifies_both(alpha_draft, issuer_
     assert ok.returncode == 0, ok.stderr
     assert b"attestation verified" in ok.stdout
     call_command("verifyattestation", str(good))
+    script = str(REPO / "scripts/verify_attestation.py")
+    stranger = subprocess.run([sys.executable, script, str(good), "--issuer", "0x" + "ab" * 20], capture_output=True)
+    assert stranger.returncode == 1 and b"not by the registered address 0xabab" in stranger.stderr
 
     bundle["payload"]["holdings"][0]["market_value"] = "6000000.000000"
     bundle["payload_sha256"] = (
