@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from attest.auth import ThrottledAdminAuthenticationForm
 from attest.models import (
     AccountingFirm,
     Attestation,
@@ -11,6 +12,9 @@ from attest.models import (
     Membership,
     Stablecoin,
 )
+
+# The admin login counts failures and locks out like /login/ does.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class LicenceInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -2,7 +2,8 @@
 
 Failures are counted per (username, client IP) in the database, so every web process sees the same
 count. After LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES the pair is refused, with
-the right password too, until the window has passed; a successful login clears the count.
+the right password too, until the window has passed; a successful login clears the count. The
+admin's login uses the same lockout (attest/admin.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -40,6 +42,8 @@ def login_failures_clear(*, username: str, ip: str) -> None:
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing a locked-out (username, IP) before it checks the password."""
+
     def clean(self) -> dict[str, Any]:
         username = str(self.data.get("username", ""))
         ip = client_ip(self.request) if self.request is not None else "0.0.0.0"  # noqa: S104
@@ -58,3 +62,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class ThrottledLoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
+
+
+class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):
+    """The admin's login (staff only) with the same lockout."""

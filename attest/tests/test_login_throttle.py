@@ -32,3 +32,11 @@ def test_it_locks_out_a_username_and_ip_after_repeated_failures(issuer_alice, se
 def test_the_login_form_requires_csrf(issuer_alice):
     client = Client(enforce_csrf_checks=True)
     assert client.post("/login/", {"username": "issuer_alice", "password": PASSWORD}).status_code == 403
+
+
+def test_the_admin_login_is_throttled_too(issuer_alice, settings):
+    settings.LOGIN_FAILURE_LIMIT = 1
+    client = Client(REMOTE_ADDR="10.0.0.9")
+    client.post("/admin/login/", {"username": "issuer_alice", "password": "wrong"})
+    page = client.post("/admin/login/", {"username": "issuer_alice", "password": PASSWORD}).content.decode()
+    assert "Too many failed logins" in page
