@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from attest.csvimport import holdings_from_csv
@@ -46,6 +47,7 @@ from attest.services import (
     errors_as_dict,
 )
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
+from attest.validation import AttestationInput, draft_errors
 
 
 def _issuer_only(request: HttpRequest) -> int:
@@ -131,6 +133,8 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
             )
         else:
             return redirect("attest:attestation_detail", pk=saved.pk)
+    elif request.method == "POST" and form.is_valid():
+        _check_parsed_rows(form, holdings, attestation)
     context = {
         "form": form,
         "holdings": holdings,
@@ -139,6 +143,23 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
         "zones": ZONE_CHOICES,
     }
     return render(request, "attest/attestation_form.html", context)
+
+
+def _check_parsed_rows(form: AttestationForm, holdings: Any, attestation: Attestation | None) -> None:
+    """Some rows did not parse: still check the header and the rows that did, so every error shows at once."""
+    rows = [i for i, f in enumerate(holdings.forms) if f.has_changed() and not f.errors]
+    coin = attestation.stablecoin if attestation is not None else form.cleaned_data["stablecoin"]
+    data = AttestationInput(
+        form.cleaned_data["as_of"],
+        form.cleaned_data["as_of_timezone"],
+        form.cleaned_data["report_type"],
+        coin.currency,
+        form.details(),
+        [holdings.forms[i].to_input() for i in rows],
+    )
+    # The stated total cannot be checked against a set of lines with some missing.
+    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k != "stated_total_reserves"}
+    attach_errors(errors, form=form, holdings=holdings, figures=holdings, holding_rows=rows, figure_rows=[])
 
 
 @login_required

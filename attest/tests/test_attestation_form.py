@@ -161,3 +161,14 @@ def test_every_form_carries_a_csrf_token(issuer_alice, alpha):
     page = client.get("/attestations/new/").content.decode()
     assert "csrfmiddlewaretoken" in page
     assert client.post("/attestations/new/", _form(alpha)).status_code == 403
+
+
+def test_it_shows_rule_errors_beside_parse_errors(issuer_alice, alpha):
+    future = timezone.now().astimezone(ZoneInfo("Asia/Hong_Kong")) + timedelta(hours=1)
+    data = _form(alpha, as_of=future, **{"holdings-0-market_value": "lots", "holdings-1-currency": "XYZ"})
+    response = login(issuer_alice).post("/attestations/new/", data)
+    form, rows = response.context["form"], response.context["holdings"]
+    assert rows.forms[0].errors["market_value"] == ["Enter a number."]
+    assert "not an ISO 4217" in rows.forms[1].errors["currency"][0]
+    assert form.errors["as_of"] == ["The as-of time is in the future."]
+    assert Attestation.objects.count() == 0
