@@ -29,7 +29,7 @@ from attest.forms import (
     holding_initial,
 )
 from attest.models import Attestation, AttestationStatus, Role
-from attest.review import DECISIONS, attestation_review, comment_add
+from attest.review import attestation_review, comment_add
 from attest.selectors import (
     attestation_review_queue,
     attestation_versions,
@@ -190,7 +190,6 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signatures": list(attestation.signatures.all()),
         "comments": list(attestation.comments.select_related("author")),
         "versions": attestation_versions(attestation),
-        "decisions": DECISIONS,
         "is_issuer": role == Role.ISSUER,
         "is_assigned_auditor": role == Role.AUDITOR and attestation.auditor_id == request.user.pk,
         "can_review": role == Role.REGULATOR and attestation.status == AttestationStatus.SUBMITTED,

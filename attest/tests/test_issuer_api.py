@@ -120,3 +120,20 @@ def test_it_refuses_a_bad_pdf_and_a_bad_csv_with_json_errors(alpha_draft, issuer
         "Row 1 (line 2), market_value: 'abc' is not a decimal number (use 1234.56, no thousands separators)."
     ]
     assert alpha_draft.holdings.count() == 2
+
+
+def test_the_assigned_auditor_countersigns_through_the_api(alpha_draft, issuer_alice, auditor_dan):
+    from attest.services import attestation_sign, attestation_submit
+    from attest.signing import attestation_payload, typed_data
+    from attest.tests.conftest import AUDITOR_KEY, MALLORY_KEY
+
+    message = typed_data(attestation_payload(alpha_draft))
+    attestation_sign(user=issuer_alice, attestation=alpha_draft, signature=signature_make(message, ALPHA_KEY))
+    attestation_submit(user=issuer_alice, attestation=alpha_draft)
+    api = _client(auditor_dan)
+    url = f"{BASE}{alpha_draft.pk}/signatures/"
+    bad = api.post(url, {"signature": signature_make(message, MALLORY_KEY)}, content_type="application/json")
+    assert bad.status_code == 400 and "registered auditor address" in bad.json()["errors"]["signature"][0]
+    good = api.post(url, {"signature": signature_make(message, AUDITOR_KEY)}, content_type="application/json")
+    assert good.json()["role"] == "auditor"
+    assert {s["role"] for s in api.get(f"{BASE}{alpha_draft.pk}/").json()["signatures"]} == {"issuer", "auditor"}
