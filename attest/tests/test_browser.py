@@ -41,7 +41,7 @@ def browser():
 def _page(browser):
     """A page in a context of its own, so each persona has its own cookies."""
     context = browser.new_context()
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # generous: the machine may be busy with other test runs
     return context.new_page()
 
 
