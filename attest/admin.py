@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from attest.models import Attestation, AuditEntry, Holding, Issuer, Licence, Membership, Stablecoin
+from attest.auth import ThrottledAdminAuthenticationForm
+from attest.models import (
+    AccountingFirm,
+    Attestation,
+    AttestationSignature,
+    AuditEntry,
+    Holding,
+    Issuer,
+    Licence,
+    Membership,
+    Stablecoin,
+)
+
+# The admin login counts failures and locks out like /login/ does.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class LicenceInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -49,3 +63,12 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 admin.site.register(Issuer)
 admin.site.register(Membership)
+admin.site.register(AccountingFirm)
+
+
+@admin.register(AttestationSignature)
+class AttestationSignatureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["attestation", "role", "signer_address", "signed_at"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

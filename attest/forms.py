@@ -1,18 +1,36 @@
-"""The issuer's attestation form: a header and a set of holding rows."""
+"""The issuer's attestation form: a header, holding rows, issuer figures, the report PDF and a CSV import.
+
+The form fields only parse what the browser sent; every rule lives in attest/validation.py, which
+the API uses too. Errors the services raise come back keyed as ``field`` or ``holdings.<i>.<field>``
+and `attach_errors` puts each against its field.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 
-from attest.models import MONEY_DIGITS, MONEY_PLACES, AssetClass, ReportType, Stablecoin, currency_validator
-from attest.selectors import stablecoins_attestable_by
+from attest.models import (
+    MONEY_DIGITS,
+    MONEY_PLACES,
+    AccountType,
+    AssetClass,
+    AssuranceLevel,
+    Attestation,
+    CustodianType,
+    EngagementType,
+    Opinion,
+    ReportType,
+    Stablecoin,
+    ValuationMethod,
+)
+from attest.selectors import auditors, stablecoins_attestable_by
+from attest.validation import AttestationDetails, HoldingInput, IssuerFigureInput
 
 COMMON_ZONES = [
     "UTC",
@@ -23,31 +41,125 @@ COMMON_ZONES = [
     "Asia/Singapore",
     "Asia/Tokyo",
 ]
-ZONE_CHOICES = [(z, z) for z in COMMON_ZONES] + [(z, z) for z in sorted(available_timezones() - set(COMMON_ZONES))]
+ZONES = frozenset(available_timezones())
+ZONE_CHOICES = COMMON_ZONES + sorted(ZONES - set(COMMON_ZONES))
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+BLANK = ("", "—")
+YES_NO = [BLANK, ("true", "Yes"), ("false", "No")]
+
+
+def _datetime(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+        input_formats=DATETIME_FORMATS,
+    )
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _yes_no(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, required=False, choices=YES_NO, coerce=lambda v: v == "true", empty_value=None
+    )
+
+
+def _money(label: str, *, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
 
 class AttestationForm(forms.Form):
     stablecoin = forms.ModelChoiceField(queryset=Stablecoin.objects.none(), empty_label=None)
     report_type = forms.ChoiceField(choices=ReportType.choices, initial=ReportType.ATTESTATION)
-    as_of = forms.DateTimeField(
-        label="As of",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text="the instant the holdings are stated at, in the time zone below",
+    as_of = _datetime(
+        "As of", required=True, help_text="the instant the holdings are stated at, in the time zone below"
     )
-    as_of_timezone = forms.ChoiceField(label="Time zone", choices=ZONE_CHOICES, initial="UTC")
+    # A text input with a <datalist> of IANA zones: a <select> of ~600 options is slow to render and to use.
+    as_of_timezone = forms.CharField(
+        label="Time zone",
+        initial="UTC",
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "zones", "autocomplete": "off"}),
+        help_text="an IANA zone such as Asia/Hong_Kong or America/New_York",
+    )
+    period_start = _date("Period start")
+    period_end = _date("Period end")
+    assurer_name = forms.CharField(label="Assurer (accounting firm)", max_length=200, required=False)
+    assurer_registration = forms.CharField(
+        label="Assurer registration", max_length=100, required=False, help_text="PCAOB / HKICPA / ... number"
+    )
+    auditor = forms.ModelChoiceField(
+        queryset=auditors(), required=False, help_text="the auditor who examines and countersigns this attestation"
+    )
+    standard = forms.CharField(max_length=100, required=False, help_text="e.g. AICPA AT-C 205, ISAE 3000 (Revised)")
+    engagement_type = forms.ChoiceField(choices=[BLANK, *EngagementType.choices], required=False)
+    assurance_level = forms.ChoiceField(choices=[BLANK, *AssuranceLevel.choices], required=False)
+    opinion = forms.ChoiceField(choices=[BLANK, *Opinion.choices], required=False)
+    report_signed_at = _datetime("Report signed at")
+    stated_total_reserves = _money("Stated total reserves")
+    pays_holder_interest = _yes_no("Pays holders interest")
+    ceo_name = forms.CharField(label="CEO", max_length=200, required=False)
+    ceo_certified_at = _datetime("CEO certified at")
+    cfo_name = forms.CharField(label="CFO", max_length=200, required=False)
+    cfo_certified_at = _datetime("CFO certified at")
+    document = forms.FileField(label="Accountant's report (PDF)", required=False)
+    holdings_csv = forms.FileField(
+        label="Import holdings from CSV", required=False, help_text="rows are added after the lines below"
+    )
 
     def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stablecoin"].queryset = stablecoins_attestable_by(user)  # type: ignore[attr-defined]
+        self.fields["auditor"].queryset = auditors()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        as_of, zone = data.get("as_of"), data.get("as_of_timezone")
-        if isinstance(as_of, datetime) and zone:
-            # The browser sends a wall-clock time; it means that time in the zone the issuer chose.
-            data["as_of"] = as_of.replace(tzinfo=ZoneInfo(zone))
+        zone = data.get("as_of_timezone")
+        if zone and zone not in ZONES:
+            self.add_error("as_of_timezone", f"{zone!r} is not an IANA time zone.")
+        elif zone:
+            # The browser sends wall-clock times; they mean that time in the zone the issuer chose.
+            for name in ("as_of", "report_signed_at", "ceo_certified_at", "cfo_certified_at"):
+                if isinstance(data.get(name), datetime):
+                    data[name] = data[name].replace(tzinfo=ZoneInfo(zone))
         return data
+
+    def details(self) -> AttestationDetails:
+        d = self.cleaned_data
+        names = [n for n in AttestationDetails.__dataclass_fields__ if n != "auditor_id"]
+        values: dict[str, Any] = {n: d.get(n) if d.get(n) is not None else _empty(n) for n in names}
+        return AttestationDetails(
+            **values,
+            auditor_id=d["auditor"].pk if d.get("auditor") else None,
+        )
+
+
+def _empty(name: str) -> Any:
+    return "" if isinstance(AttestationDetails.__dataclass_fields__[name].default, str) else None
+
+
+def attestation_initial(attestation: Attestation) -> dict[str, Any]:
+    zone = ZoneInfo(attestation.as_of_timezone)
+    initial: dict[str, Any] = {
+        name: getattr(attestation, name)
+        for name in AttestationForm.base_fields
+        if name not in {"holdings_csv", "document"}
+    }
+    for name in ("as_of", "report_signed_at", "ceo_certified_at", "cfo_certified_at"):
+        if initial[name] is not None:
+            initial[name] = initial[name].astimezone(zone).replace(tzinfo=None)
+    initial["stablecoin"] = attestation.stablecoin_id
+    initial["auditor"] = attestation.auditor_id
+    initial["pays_holder_interest"] = _yes_no_initial(attestation.pays_holder_interest)
+    return initial
+
+
+def _yes_no_initial(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
 
 
 class CurrencyField(forms.CharField):
@@ -57,11 +169,97 @@ class CurrencyField(forms.CharField):
 
 
 class HoldingForm(forms.Form):
-    # The blank first choice keeps an untouched extra row blank, so the formset skips it.
+    # No initial values: an untouched extra row stays unchanged, so the formset skips it.
     asset_class = forms.ChoiceField(choices=[("", "— choose —"), *AssetClass.choices])
+    instrument_id = forms.CharField(label="Instrument id (CUSIP/ISIN)", max_length=64, required=False)
+    instrument_issuer = forms.CharField(max_length=200, required=False)
     custodian = forms.CharField(max_length=200)
-    currency = CurrencyField(max_length=3, validators=[currency_validator])
-    market_value = forms.DecimalField(min_value=Decimal(0), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    custodian_type = forms.ChoiceField(choices=[BLANK, *CustodianType.choices], required=False)
+    custodian_country = CurrencyField(label="Custody country", max_length=2, required=False)
+    account_type = forms.ChoiceField(choices=[BLANK, *AccountType.choices], required=False)
+    currency = CurrencyField(max_length=3)
+    face_value = _money("Face value")
+    market_value = _money("Market value", required=True)
+    fx_rate = forms.DecimalField(label="FX rate", required=False, max_digits=20, decimal_places=10)
+    regulator_approval_ref = forms.CharField(label="Currency approval ref", max_length=100, required=False)
+    valuation_method = forms.ChoiceField(
+        choices=[("", "— market —"), *ValuationMethod.choices], required=False, help_text="blank means market value"
+    )
+    issue_date = _date("Issue date")
+    acquisition_date = _date("Acquired")
+    maturity_date = _date("Matures")
+    segregated = forms.TypedChoiceField(
+        choices=[("", "— yes —"), ("true", "Yes"), ("false", "No")],
+        required=False,
+        coerce=lambda v: v == "true",
+        empty_value=None,
+    )
+    encumbered = forms.TypedChoiceField(
+        choices=[("", "— no —"), ("true", "Yes"), ("false", "No")],
+        required=False,
+        coerce=lambda v: v == "true",
+        empty_value=None,
+    )
+    encumbrance_description = forms.CharField(max_length=300, required=False)
+    repo_counterparty = forms.CharField(max_length=200, required=False)
+    repo_collateral_type = forms.CharField(max_length=64, required=False)
+    repo_collateral_value = _money("Repo collateral value")
+    mmf_is_government = _yes_no("Government MMF")
+    mmf_invests_solely_in_eligible = _yes_no("MMF holds only eligible assets")
+
+    def to_input(self) -> HoldingInput:
+        d = dict(self.cleaned_data)
+        d["valuation_method"] = d.get("valuation_method") or ValuationMethod.MARKET
+        d["segregated"] = True if d.get("segregated") is None else d["segregated"]
+        d["encumbered"] = bool(d.get("encumbered"))
+        return HoldingInput(**{name: d[name] for name in HoldingInput.__dataclass_fields__})
 
 
-HoldingFormSet = formset_factory(HoldingForm, extra=2, min_num=1, validate_min=True, max_num=500, validate_max=True)
+def holding_initial(holding: Any) -> dict[str, Any]:
+    initial = {name: getattr(holding, name) for name in HoldingForm.base_fields}
+    for name in ("segregated", "encumbered", "mmf_is_government", "mmf_invests_solely_in_eligible"):
+        initial[name] = _yes_no_initial(initial[name])
+    return initial
+
+
+class IssuerFigureForm(forms.Form):
+    chain_id = forms.IntegerField(label="Chain id", min_value=1)
+    outstanding = forms.DecimalField(label="Tokens outstanding", max_digits=40, decimal_places=18)
+
+    def to_input(self) -> IssuerFigureInput:
+        return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])
+
+
+HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=500, validate_max=True)
+IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=50, validate_max=True)
+
+
+def formset_inputs(formset: BaseFormSet[Any]) -> list[Any]:
+    """The typed inputs of the rows the user filled in (untouched extra rows are skipped)."""
+    return [f.to_input() for f in formset.forms if f.has_changed() and f.cleaned_data]
+
+
+def attach_errors(
+    errors: dict[str, list[str]],
+    *,
+    form: forms.Form,
+    holdings: BaseFormSet[Any],
+    figures: BaseFormSet[Any],
+    holding_rows: list[int],
+    figure_rows: list[int],
+) -> None:
+    """Put each service error against its field; `*_rows` map input index to formset form index."""
+    for key, messages in errors.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] in {"holdings", "issuer_figures"}:
+            index, name = int(parts[1]), parts[2]
+            formset, rows = (holdings, holding_rows) if parts[0] == "holdings" else (figures, figure_rows)
+            if index < len(rows):
+                target = formset.forms[rows[index]]
+                target.add_error(name if name in target.fields else None, messages)
+            else:  # a CSV row
+                form.add_error("holdings_csv", [f"CSV row {index - len(rows) + 1}, {name}: {m}" for m in messages])
+        elif key == "csv":
+            form.add_error("holdings_csv", messages)
+        else:
+            form.add_error(key if key in form.fields else None, messages)

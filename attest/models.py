@@ -12,6 +12,7 @@ from attest.fields import ExactDecimalField
 
 symbol_validator = RegexValidator(r"^[A-Z0-9]{2,16}$", "2 to 16 capital letters or digits")
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "an ISO 4217 code such as HKD, USD or EUR")
+address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "an Ethereum address: 0x and 40 hex digits")
 
 # Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
 MONEY_DIGITS, MONEY_PLACES = 24, 6
@@ -21,6 +22,12 @@ class Issuer(models.Model):
     name = models.CharField(max_length=200, unique=True)
     lei = models.CharField("LEI", max_length=20, blank=True)
     jurisdiction = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code")
+    signing_address = models.CharField(
+        max_length=42,
+        blank=True,
+        validators=[address_validator],
+        help_text="the Ethereum address whose EIP-712 signature the issuer's attestations must carry",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,19 +95,43 @@ class Role(models.TextChoices):
     REGULATOR = "regulator", "Regulator"
 
 
+class AccountingFirm(models.Model):
+    """A registered public accounting firm whose auditors examine issuers' reserves."""
+
+    name = models.CharField(max_length=200, unique=True)
+    registration = models.CharField(max_length=100, blank=True, help_text="PCAOB / HKICPA / ... number")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
-    """What a user is to Attest: issuer staff of one issuer, an auditor, or a regulator."""
+    """What a user is to Attest: issuer staff of one issuer, an auditor of one firm, or a regulator."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(max_length=16, choices=Role.choices)
     issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, null=True, blank=True, related_name="members")
+    firm = models.ForeignKey(AccountingFirm, on_delete=models.CASCADE, null=True, blank=True, related_name="auditors")
+    signing_address = models.CharField(
+        max_length=42,
+        blank=True,
+        validators=[address_validator],
+        help_text="an auditor's registered address for countersigning attestations",
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role="issuer", issuer__isnull=False) | ~models.Q(role="issuer"),
                 name="issuer_staff_have_an_issuer",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="auditor", firm__isnull=False) | ~models.Q(role="auditor"),
+                name="auditors_have_a_firm",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +210,14 @@ class Attestation(models.Model):
     ceo_certified_at = models.DateTimeField("CEO certified at", null=True, blank=True)
     cfo_name = models.CharField("CFO", max_length=200, blank=True)
     cfo_certified_at = models.DateTimeField("CFO certified at", null=True, blank=True)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audited_attestations",
+        help_text="the auditor assigned to examine and countersign this attestation",
+    )
     document = models.FileField(upload_to="reports/%Y/%m/", blank=True, help_text="the accountant's report (PDF)")
     document_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -309,6 +348,59 @@ class IssuerFigure(models.Model):
 
     def __str__(self) -> str:
         return f"chain {self.chain_id}: {self.outstanding}"
+
+
+class SignerRole(models.TextChoices):
+    ISSUER = "issuer", "Issuer"
+    AUDITOR = "auditor", "Auditor"
+
+
+class AttestationSignature(models.Model):
+    """An EIP-712 signature over an attestation's canonical payload (see attest/signing.py)."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="signatures")
+    role = models.CharField(max_length=16, choices=SignerRole.choices)
+    signer_address = models.CharField(max_length=42)
+    signature = models.CharField(max_length=132)
+    payload_sha256 = models.CharField(max_length=64, help_text="the SHA-256 of the canonical JSON that was signed")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_at"]
+        constraints = [models.UniqueConstraint(fields=["attestation", "role"], name="one_signature_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.role} signature by {self.signer_address}"
+
+
+class ReviewComment(models.Model):
+    """A regulator's (or the issuer's reply) comment on a submitted attestation."""
+
+    attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment by {self.author_id} on {self.attestation_id}"
+
+
+class LoginFailure(models.Model):
+    """One failed login, counted per (username, IP) to lock out password guessing (attest/auth.py)."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at}"
 
 
 class AuditEntry(models.Model):

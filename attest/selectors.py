@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from attest.models import Membership, Role, Stablecoin
+from attest.models import Attestation, AttestationStatus, Membership, Role, Stablecoin
 
 
 def _membership(user: AbstractBaseUser | AnonymousUser) -> Membership | None:
@@ -30,3 +33,51 @@ def stablecoins_attestable_by(user: AbstractBaseUser | AnonymousUser) -> QuerySe
     if membership is None or membership.role != Role.ISSUER or membership.issuer_id is None:
         return Stablecoin.objects.none()
     return Stablecoin.objects.filter(issuer_id=membership.issuer_id)
+
+
+def attestations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Attestation]:
+    """Issuer staff see their issuer's (drafts included); an auditor, those assigned to them;
+    a regulator, everything submitted; anyone else, nothing."""
+    membership = _membership(user)
+    queryset = Attestation.objects.select_related("stablecoin", "stablecoin__issuer", "auditor")
+    if membership is None:
+        return queryset.none()
+    if membership.role == Role.ISSUER and membership.issuer_id is not None:
+        return queryset.filter(stablecoin__issuer_id=membership.issuer_id)
+    if membership.role == Role.AUDITOR:
+        return queryset.filter(auditor_id=user.pk)
+    if membership.role == Role.REGULATOR:
+        return queryset.exclude(status=AttestationStatus.DRAFT)
+    return queryset.none()
+
+
+def attestation_review_queue() -> QuerySet[Attestation]:
+    """Submitted attestations awaiting a regulator's decision, oldest first; a version whose amendment
+    has been submitted gives way to it."""
+    return (
+        Attestation.objects.filter(status=AttestationStatus.SUBMITTED)
+        .exclude(superseded_by__status__in=[s for s in AttestationStatus.values if s != AttestationStatus.DRAFT])
+        .select_related("stablecoin", "stablecoin__issuer")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def attestation_versions(attestation: Attestation) -> list[Attestation]:
+    """Every version of the same report: the chain of supersessions through this one, oldest first."""
+    first = attestation
+    while first.supersedes_id is not None:
+        first = Attestation.objects.get(pk=first.supersedes_id)
+    versions = [first]
+    while (nxt := Attestation.objects.filter(supersedes_id=versions[-1].pk).first()) is not None:
+        versions.append(nxt)
+    return versions
+
+
+def auditors() -> QuerySet[Any]:
+    """Users who may be assigned to examine an attestation."""
+    return (
+        get_user_model()
+        .objects.filter(membership__role=Role.AUDITOR)
+        .select_related("membership__firm")
+        .order_by("username")
+    )

@@ -1,36 +1,112 @@
-"""Writes for attestations. Views, the API, tasks and commands all come through here."""
+"""Writes for attestations. Views, the API, tasks and commands all come through here.
+
+Lifecycle: draft -> submitted -> accepted | rejected | changes_requested (attest/review.py).
+A draft may be edited by its issuer's staff; once submitted it never changes, and an amendment is
+a new draft version that supersedes it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from attest import hooks
 from attest.audit import audit_append
-from attest.models import Attestation, AttestationStatus, Holding, ReportType, Role, Stablecoin
+from attest.models import (
+    Attestation,
+    AttestationSignature,
+    AttestationStatus,
+    Holding,
+    IssuerFigure,
+    Membership,
+    ReportType,
+    Role,
+    SignerRole,
+    Stablecoin,
+)
 from attest.selectors import user_issuer_id, user_role
+from attest.signing import attestation_payload, payload_sha256, signature_recover, typed_data
+from attest.validation import (
+    AttestationDetails,
+    AttestationInput,
+    HoldingInput,
+    IssuerFigureInput,
+    draft_errors,
+    submission_errors,
+)
+
+__all__ = ["AttestationDetails", "HoldingInput", "IssuerFigureInput"]
 
 User = AbstractBaseUser | AnonymousUser
-
-
-@dataclass(frozen=True)
-class HoldingInput:
-    asset_class: str
-    custodian: str
-    currency: str
-    market_value: Decimal
 
 
 def _require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
     if user_role(user) != Role.ISSUER or user_issuer_id(user) != stablecoin.issuer_id:
         raise PermissionDenied("only this coin's issuer staff may attest for it")
+
+
+def _lock_draft(attestation: Attestation) -> Attestation:
+    """The draft's row, locked for this transaction; refuses anything no longer a draft."""
+    locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
+    if locked is None or locked.status != AttestationStatus.DRAFT:
+        raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
+    return locked
+
+
+def _require_draft(attestation: Attestation) -> None:
+    """A quick refusal before validating input; `_lock_draft` re-checks under the row lock."""
+    if attestation.status != AttestationStatus.DRAFT:
+        raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
+
+
+def _check_auditor(auditor_id: int | None) -> None:
+    if auditor_id is not None and not Membership.objects.filter(user_id=auditor_id, role=Role.AUDITOR).exists():
+        raise ValidationError({"auditor": ["Choose a registered auditor."]})
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_contents(
+    attestation: Attestation,
+    *,
+    as_of: datetime,
+    as_of_timezone: str,
+    report_type: str,
+    details: AttestationDetails,
+    holdings: Sequence[HoldingInput],
+    issuer_figures: Sequence[IssuerFigureInput],
+) -> None:
+    values = asdict(details)
+    values.pop("auditor_id")
+    for name, value in values.items():
+        setattr(attestation, name, value)
+    attestation.auditor_id = details.auditor_id
+    attestation.as_of, attestation.as_of_timezone, attestation.report_type = as_of, as_of_timezone, report_type
+    attestation.save()
+    attestation.holdings.all().delete()
+    attestation.issuer_figures.all().delete()
+    # Any signature was over the old contents.
+    attestation.signatures.all().delete()
+    Holding.objects.bulk_create(
+        [Holding(attestation=attestation, line=i, **asdict(h)) for i, h in enumerate(holdings, start=1)]
+    )
+    IssuerFigure.objects.bulk_create(
+        [IssuerFigure(attestation=attestation, chain_id=f.chain_id, outstanding=f.outstanding) for f in issuer_figures]
+    )
 
 
 def attestation_create(
@@ -39,39 +115,30 @@ def attestation_create(
     stablecoin: Stablecoin,
     as_of: datetime,
     as_of_timezone: str,
-    holdings: list[HoldingInput],
+    holdings: Sequence[HoldingInput] = (),
     report_type: str = ReportType.ATTESTATION,
+    details: AttestationDetails | None = None,
+    issuer_figures: Sequence[IssuerFigureInput] = (),
 ) -> Attestation:
-    """A draft attestation with its holding lines, all saved or none."""
+    """A draft attestation with its holding lines and issuer figures, all saved or none."""
     _require_issuer_staff(user, stablecoin)
-    if as_of > timezone.now():
-        raise ValidationError({"as_of": "The as-of time is in the future."})
-    if not holdings:
-        raise ValidationError({"holdings": "An attestation needs at least one holding."})
+    details = details or AttestationDetails()
+    data = AttestationInput(as_of, as_of_timezone, report_type, stablecoin.currency, details, holdings, issuer_figures)
+    _raise(draft_errors(data, now=timezone.now()))
+    _check_auditor(details.auditor_id)
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
         last = Attestation.objects.filter(stablecoin=stablecoin).aggregate(v=Max("version"))["v"] or 0
-        attestation = Attestation.objects.create(
-            stablecoin=stablecoin,
-            version=last + 1,
+        attestation = Attestation(stablecoin=stablecoin, version=last + 1, created_by=user)  # type: ignore[misc]
+        _write_contents(
+            attestation,
             as_of=as_of,
             as_of_timezone=as_of_timezone,
             report_type=report_type,
-            created_by=user,  # type: ignore[misc]
-        )
-        Holding.objects.bulk_create(
-            [
-                Holding(
-                    attestation=attestation,
-                    line=i,
-                    asset_class=h.asset_class,
-                    custodian=h.custodian,
-                    currency=h.currency,
-                    market_value=h.market_value,
-                )
-                for i, h in enumerate(holdings, start=1)
-            ]
+            details=details,
+            holdings=holdings,
+            issuer_figures=issuer_figures,
         )
         audit_append(
             actor=user.get_username(),
@@ -80,21 +147,165 @@ def attestation_create(
             object_id=attestation.pk,
             payload={"stablecoin": stablecoin.symbol, "version": attestation.version, "as_of": as_of.isoformat()},
         )
+    attestation.refresh_from_db()  # amounts as stored (quantised), so the canonical payload is stable
     return attestation
+
+
+def attestation_update(
+    *,
+    user: User,
+    attestation: Attestation,
+    as_of: datetime,
+    as_of_timezone: str,
+    holdings: Sequence[HoldingInput],
+    report_type: str,
+    details: AttestationDetails,
+    issuer_figures: Sequence[IssuerFigureInput] = (),
+) -> Attestation:
+    """Replace a draft's header, lines and figures. Signatures over the old contents are dropped."""
+    _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
+    data = AttestationInput(
+        as_of, as_of_timezone, report_type, attestation.stablecoin.currency, details, holdings, issuer_figures
+    )
+    _raise(draft_errors(data, now=timezone.now()))
+    _check_auditor(details.auditor_id)
+    with transaction.atomic():
+        locked = _lock_draft(attestation)
+        _write_contents(
+            locked,
+            as_of=as_of,
+            as_of_timezone=as_of_timezone,
+            report_type=report_type,
+            details=details,
+            holdings=holdings,
+            issuer_figures=issuer_figures,
+        )
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.updated",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={"holdings": len(holdings), "issuer_figures": len(issuer_figures)},
+        )
+    attestation.refresh_from_db()
+    return attestation
+
+
+def attestation_holdings_add(
+    *, user: User, attestation: Attestation, holdings: Sequence[HoldingInput]
+) -> list[Holding]:
+    """Append lines to a draft, numbered after the last one."""
+    _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
+    data = AttestationInput(
+        attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
+    )
+    data.holdings = holdings
+    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.startswith("holdings.")}
+    _raise(errors)
+    with transaction.atomic():
+        locked = _lock_draft(attestation)
+        start = (locked.holdings.aggregate(n=Max("line"))["n"] or 0) + 1
+        created = Holding.objects.bulk_create(
+            [Holding(attestation=locked, line=start + i, **asdict(h)) for i, h in enumerate(holdings)]
+        )
+        locked.signatures.all().delete()
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.holdings_added",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={"lines": [h.line for h in created]},
+        )
+    return created
+
+
+def document_errors(content: bytes) -> list[str]:
+    """Why these bytes are not an acceptable report: a PDF (by its magic and trailer) within the size cap."""
+    errors = []
+    if len(content) > settings.REPORT_MAX_BYTES:
+        errors.append(f"The report is {len(content)} bytes; the limit is {settings.REPORT_MAX_BYTES}.")
+    if not content.startswith(b"%PDF-"):
+        errors.append("The report is not a PDF (it does not start with %PDF-).")
+    elif b"%%EOF" not in content[-1024:]:
+        errors.append("The PDF is incomplete: it has no %%EOF trailer.")
+    return errors
+
+
+def attestation_document_attach(*, user: User, attestation: Attestation, content: bytes) -> Attestation:
+    """Store the accountant's report on a draft with its SHA-256."""
+    _require_issuer_staff(user, attestation.stablecoin)
+    _require_draft(attestation)
+    if errors := document_errors(content):
+        raise ValidationError({"document": errors})
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        locked = _lock_draft(attestation)
+        locked.document.save(f"{digest[:16]}.pdf", ContentFile(content), save=False)
+        locked.document_sha256 = digest
+        locked.save(update_fields=["document", "document_sha256"])
+        locked.signatures.all().delete()
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.document_attached",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={"sha256": digest, "bytes": len(content)},
+        )
+    attestation.refresh_from_db()
+    return attestation
+
+
+def attestation_input(attestation: Attestation) -> AttestationInput:
+    """A stored attestation as the validators' input."""
+    details = AttestationDetails(
+        **{
+            name: getattr(attestation, name) for name in AttestationDetails.__dataclass_fields__ if name != "auditor_id"
+        },
+        auditor_id=attestation.auditor_id,
+    )
+    holdings = [
+        HoldingInput(**{name: getattr(h, name) for name in HoldingInput.__dataclass_fields__})
+        for h in attestation.holdings.all()
+    ]
+    figures = [IssuerFigureInput(f.chain_id, f.outstanding) for f in attestation.issuer_figures.all()]
+    return AttestationInput(
+        attestation.as_of,
+        attestation.as_of_timezone,
+        attestation.report_type,
+        attestation.stablecoin.currency,
+        details,
+        holdings,
+        figures,
+    )
 
 
 def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
     """Draft -> submitted. From here on the attestation never changes; the pipeline above is told on commit."""
     _require_issuer_staff(user, attestation.stablecoin)
     with transaction.atomic():
+        locked = _lock_draft(attestation)
+        profiles = set(locked.stablecoin.licences.values_list("profile", flat=True))
+        errors = submission_errors(
+            attestation_input(locked), profiles=profiles, has_document=bool(locked.document_sha256), now=timezone.now()
+        )
+        payload = attestation_payload(locked)
+        digest = payload_sha256(payload)
+        if locked.stablecoin.issuer.signing_address:
+            signature = locked.signatures.filter(role=SignerRole.ISSUER).first()
+            if signature is None or signature.payload_sha256 != digest:
+                errors.setdefault("signature", []).append(
+                    "Sign the attestation with the issuer's registered key before submitting."
+                )
+        _raise(errors)
         # A conditional UPDATE: of two concurrent submits exactly one changes the row.
-        changed = Attestation.objects.filter(pk=attestation.pk, status=AttestationStatus.DRAFT).update(
+        changed = Attestation.objects.filter(pk=locked.pk, status=AttestationStatus.DRAFT).update(
             status=AttestationStatus.SUBMITTED, submitted_at=timezone.now()
         )
         if not changed:
             raise ValidationError("Only a draft can be submitted; this attestation was submitted already.")
         attestation.refresh_from_db()
-        holdings = list(attestation.holdings.all())
         audit_append(
             actor=user.get_username(),
             action="attestation.submitted",
@@ -104,11 +315,112 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
                 "stablecoin": attestation.stablecoin.symbol,
                 "version": attestation.version,
                 "as_of": attestation.as_of.isoformat(),
+                "payload_sha256": digest,
                 "holdings": [
-                    {"asset_class": h.asset_class, "currency": h.currency, "market_value": str(h.market_value)}
-                    for h in holdings
+                    {"asset_class": h["asset_class"], "currency": h["currency"], "market_value": h["market_value"]}
+                    for h in payload["holdings"]
                 ],
             },
         )
         hooks.emit("attestation_submitted", attestation_id=attestation.pk)
     return attestation
+
+
+def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> Attestation:
+    """A new draft version that supersedes a submitted attestation, starting from a copy of it."""
+    _require_issuer_staff(user, attestation.stablecoin)
+    if not reason.strip():
+        raise ValidationError({"amendment_reason": ["Say why the attestation is amended."]})
+    if attestation.status == AttestationStatus.DRAFT:
+        raise ValidationError("A draft is edited, not amended.")
+    with transaction.atomic():
+        Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
+        if Attestation.objects.filter(supersedes=attestation).exists():
+            raise ValidationError("This version has been amended already; amend the newest version.")
+        last = Attestation.objects.filter(stablecoin_id=attestation.stablecoin_id).aggregate(v=Max("version"))["v"]
+        old = attestation_input(attestation)
+        amended = Attestation(
+            stablecoin=attestation.stablecoin,
+            version=(last or 0) + 1,
+            supersedes=attestation,
+            amendment_reason=reason.strip(),
+            created_by=user,  # type: ignore[misc]
+            document=attestation.document.name,
+            document_sha256=attestation.document_sha256,
+        )
+        _write_contents(
+            amended,
+            as_of=old.as_of,
+            as_of_timezone=old.as_of_timezone,
+            report_type=old.report_type,
+            details=old.details,
+            holdings=old.holdings,
+            issuer_figures=old.issuer_figures,
+        )
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.amended",
+            object_type="attestation",
+            object_id=amended.pk,
+            payload={"supersedes": attestation.pk, "version": amended.version, "reason": amended.amendment_reason},
+        )
+    amended.refresh_from_db()
+    return amended
+
+
+def attestation_sign(*, user: User, attestation: Attestation, signature: str) -> AttestationSignature:
+    """Record the issuer's signature (on a draft) or the assigned auditor's countersignature, once verified."""
+    role = user_role(user)
+    if role == Role.ISSUER and user_issuer_id(user) == attestation.stablecoin.issuer_id:
+        signer, expected = SignerRole.ISSUER, attestation.stablecoin.issuer.signing_address
+        if attestation.status != AttestationStatus.DRAFT:
+            raise ValidationError({"signature": ["The issuer signs a draft, before submitting it."]})
+    elif role == Role.AUDITOR and attestation.auditor_id is not None and attestation.auditor_id == user.pk:
+        auditor = Membership.objects.get(user_id=attestation.auditor_id)
+        signer, expected = SignerRole.AUDITOR, auditor.signing_address
+    else:
+        raise PermissionDenied("only the issuer's staff or the assigned auditor sign an attestation")
+    if not expected:
+        raise ValidationError({"signature": [f"No signing address is registered for the {signer.label.lower()}."]})
+    payload = attestation_payload(attestation)
+    try:
+        recovered = signature_recover(typed_data(payload), signature)
+    except ValueError as exc:
+        raise ValidationError({"signature": [f"This is not a valid signature: {exc}."]}) from None
+    if recovered.lower() != expected.lower():
+        raise ValidationError(
+            {
+                "signature": [
+                    f"The signature was made by {recovered}, not by the registered {signer.label.lower()} "
+                    f"address {expected}, or over different contents."
+                ]
+            }
+        )
+    with transaction.atomic():
+        locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
+        if payload_sha256(attestation_payload(locked)) != payload_sha256(payload):
+            raise ValidationError({"signature": ["The attestation changed while it was being signed; sign again."]})
+        AttestationSignature.objects.filter(attestation=locked, role=signer).delete()
+        record = AttestationSignature.objects.create(
+            attestation=locked,
+            role=signer,
+            signer_address=recovered,
+            signature=signature.strip(),
+            payload_sha256=payload_sha256(payload),
+            signed_by=user,  # type: ignore[misc]
+        )
+        audit_append(
+            actor=user.get_username(),
+            action=f"attestation.signed.{signer.value}",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={"address": recovered, "payload_sha256": record.payload_sha256},
+        )
+    return record
+
+
+def errors_as_dict(exc: ValidationError) -> dict[str, Any]:
+    """A ValidationError as {key: [messages]}, with non-field errors under "__all__"."""
+    if hasattr(exc, "error_dict"):
+        return {k: list(v) for k, v in exc.message_dict.items()}
+    return {"__all__": list(exc.messages)}

@@ -3,17 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from attest.auth import ThrottledLoginView
 from reserves.pages import public_coin
 from reserves.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("attestations/", include("attest.urls")),
     path("regulator/", include("reserves.urls")),
     path("coins/<str:symbol>/", public_coin, name="public_coin"),
     path("api/v1/", include("reserves.api_urls")),
+    path("api/v1/", include("attest.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

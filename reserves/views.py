@@ -14,6 +14,6 @@ def home(request: HttpRequest) -> HttpResponse:
     role = user_role(request.user)
     if role == Role.REGULATOR:
         return redirect("reserves:dashboard")
-    if role == Role.ISSUER:
+    if role in (Role.ISSUER, Role.AUDITOR):
         return redirect("attest:attestation_list")
     return render(request, "reserves/home.html", {"summaries": coin_summaries(published_only=True)})

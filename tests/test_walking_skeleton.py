@@ -42,6 +42,12 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
         "report_type": "attestation",
         "as_of": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
         "as_of_timezone": "UTC",
+        # USDX holds a GENIUS licence: its reports carry the CEO's and CFO's certification.
+        "ceo_name": "Ada Chief",
+        "ceo_certified_at": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
+        "cfo_name": "Bo Money",
+        "cfo_certified_at": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
+        "action": "submit",
         "holdings-TOTAL_FORMS": "3",
         "holdings-INITIAL_FORMS": "0",
         "holdings-MIN_NUM_FORMS": "1",

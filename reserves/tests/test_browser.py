@@ -154,10 +154,14 @@ def test_the_overview_lists_the_demo_coins_with_their_badges(browser, live_serve
     demo_seed(rpc_url=anvil.url)  # HKDA is attested and reconciled at its as-of block on commit
     supply_read_all(network=Network.objects.get())
     issuer = User.objects.get(username="issuer")
+    from reserves.tests.builders import certified
+
+    as_of = timezone.now() - timedelta(seconds=1)
     attestation = attestation_create(
         user=issuer,
         stablecoin=Stablecoin.objects.get(symbol="USDX"),
-        as_of=timezone.now() - timedelta(seconds=1),
+        details=certified(as_of),
+        as_of=as_of,
         as_of_timezone="UTC",
         holdings=[
             HoldingInput("demand_deposit", "First Example Bank", "USD", Decimal("1800000.00")),

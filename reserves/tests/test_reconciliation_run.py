@@ -14,6 +14,7 @@ from chain.models import Deployment, Network, SupplyReading
 from reserves.compute import compute
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 from reserves.services import stablecoin_reconcile
+from reserves.tests.builders import certified
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,7 @@ def _attest(user, coin: Stablecoin, as_of: datetime, value: str = "100") -> Atte
         as_of=as_of,
         as_of_timezone="UTC",
         holdings=[HoldingInput("demand_deposit", "Bank A", "USD", Decimal(value))],
+        details=certified(as_of),
     )
     return attestation_submit(user=user, attestation=attestation)
 
