@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from reserves.api.docs import api_docs
 from reserves.views import home
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("regulator/", include("reserves.urls")),
     path("api/v1/", include("reserves.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]
