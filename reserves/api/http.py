@@ -89,6 +89,18 @@ class Pagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged: dict[str, Any] = super().get_paginated_response_schema(schema)
+        descriptions = {
+            "count": "how many items match, over all pages",
+            "next": "URL of the next page, null on the last",
+            "previous": "URL of the previous page, null on the first",
+            "results": "this page's items",
+        }
+        for name, text in descriptions.items():
+            paged["properties"][name]["description"] = text
+        return paged
+
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
         links = [
