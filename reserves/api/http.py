@@ -20,6 +20,7 @@ from django.http import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -135,6 +136,17 @@ class CachedApiView(APIView):
 
     cache_seconds = 0
     last_modified: datetime | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF silently ignores an empty ?format= and answers 404 to an unknown one; both are a
+        # request for a representation we do not have: 406, as HTTP says.
+        wanted = request.query_params.get("format")
+        if wanted is not None and wanted not in {r.format for r in self.renderer_classes}:
+            raise exceptions.NotAcceptable(
+                f"format {wanted!r} is not offered here; use one of: "
+                + ", ".join(r.format for r in self.renderer_classes)
+            )
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
