@@ -203,7 +203,10 @@ CACHES = {
 
 # Public API: requests per anonymous client (by IP), "N/second|minute|hour|day"; empty turns it off.
 API_ANON_RATE = env("API_ANON_RATE", "300/minute")
-# 1 adds /api/bench/trivial/, a do-nothing JSON view that bench/api.py compares the API with.
+# Seconds each web process reuses a computed public API answer (0: never). Bounds how much later than
+# the database an answer may be, on top of the Cache-Control TTLs; reused answers carry an Age header.
+API_CACHE_SECONDS = envint("API_CACHE_SECONDS", "2")
+# 1 adds /api/v1/bench/trivial/, a do-nothing JSON view that bench/api.py compares the API with.
 ATTEST_BENCH = envbool("ATTEST_BENCH", "0")
 
 REST_FRAMEWORK = {

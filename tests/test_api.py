@@ -255,3 +255,22 @@ def test_the_docs_page_works_offline_and_describes_every_field():
     for path, methods in schema["paths"].items():
         for op in methods.values():
             assert all(p.get("description") for p in op.get("parameters", [])), path
+
+
+def test_each_process_reuses_an_answer_for_api_cache_seconds(settings):
+    settings.API_CACHE_SECONDS = 30
+    coin, _ = api_data.coin(f"M{secrets.token_hex(3).upper()}")
+    url = f"/api/v1/stablecoins/{coin.symbol}/"
+    client = Client()
+    first = client.get(url)
+    assert "Age" not in first
+    SupplyReading.objects.filter(deployment__stablecoin=coin).update(
+        read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 1)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert len(ctx.captured_queries) == 0
+    assert again.content == first.content and int(again["Age"]) >= 0 and again["ETag"] == first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    settings.API_CACHE_SECONDS = 0
+    assert client.get(url).json()["freshness"]["status"] == "stale"
