@@ -274,3 +274,21 @@ def test_each_process_reuses_an_answer_for_api_cache_seconds(settings):
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     settings.API_CACHE_SECONDS = 0
     assert client.get(url).json()["freshness"]["status"] == "stale"
+
+
+def test_per_coin_tables_take_the_same_number_of_queries_whatever_the_number_of_coins():
+    client = Client()
+    api_data.coin("C00")
+    urls = [
+        "/api/v1/stablecoins/C00/history/",
+        "/api/v1/stablecoins/C00/supply/",
+        "/api/v1/stablecoins/C00/attestations/",
+        "/api/v1/stablecoins/C00/runs/",
+        "/api/v1/audit/head/",
+    ]
+    few = [_queries(client, u) for u in urls]
+    for i in range(1, 8):
+        api_data.coin(f"C{i:02d}")
+    run_id = client.get("/api/v1/stablecoins/C00/").json()["run_id"]
+    assert [_queries(client, u) for u in urls] == few
+    assert _queries(client, f"/api/v1/runs/{run_id}/") == _queries(client, f"/api/v1/runs/{run_id}/bundle/") == 1
