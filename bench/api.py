@@ -149,6 +149,7 @@ def seed(coins: int, days: int) -> None:
                 ratio=out["ratio"],
                 headroom=out["headroom"],
                 results=out["results"],
+                outputs=out,
             )
             for day in range(days)
         ]

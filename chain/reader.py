@@ -29,6 +29,9 @@ class Target:
     key: int
     address: str
     deductions: tuple[tuple[str, str], ...] = ()  # (bucket, address)
+    follow_successor: bool = False  # Tether-like: read the successor once deprecated (chain/quirks.py)
+    proxy: bool = False  # EIP-1967 proxy: record the implementation at the block (chain/quirks.py)
+    decimals: int | None = None  # registered decimals; a successor must have the same (chain/quirks.py)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class RawReading:
     block: Block
     total_supply: int
     balances: list[dict[str, str]] = field(default_factory=list)
+    address: str = ""  # the contract actually read: the target's, or its successor's
 
 
 def read_at_block(
@@ -62,7 +66,7 @@ def read_at_block(
         except RpcError as exc:
             raise RpcError(f"totalSupply() of {target.address} at block {block.number}: {exc}") from exc
         position += 1
-        reading = RawReading(key=target.key, block=block, total_supply=total)
+        reading = RawReading(key=target.key, block=block, total_supply=total, address=target.address)
         for bucket, holder in target.deductions:
             balance = hex_int(answers[position])
             position += 1

@@ -11,13 +11,18 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from attest import hooks
 from attest.models import Stablecoin
-from chain.blocks import block_at_or_before, finalised_head
-from chain.models import Deployment, Network, SupplyReading
+from chain.blockcache import block_at_or_before_cached
+from chain.blocks import Block, block_by_number, finalised_head
+from chain.crosscheck import cross_check
+from chain.health import network_read_failed, network_read_succeeded
+from chain.models import Deployment, DeploymentKind, Network, ReadingSource, ReadingStatus, SupplyReading
+from chain.quirks import Resolution, resolve
 from chain.reader import RawReading, Target, read_at_block
 from chain.rpc import RpcClient, RpcError, hex_int
 
@@ -26,9 +31,21 @@ class ChainMismatch(RpcError):
     """The RPC URL serves another chain than the network's registered chain id."""
 
 
+class BlockRefused(RpcError):
+    """The block asked for cannot be read (not final yet, or before the chain began): the request's fault,
+    not the network's, so it does not count against the network's health."""
+
+
 def _targets(deployments: Iterable[Deployment]) -> list[Target]:
     return [
-        Target(key=d.pk, address=d.address, deductions=tuple((x.bucket, x.address) for x in d.deductions.all()))
+        Target(
+            key=d.pk,
+            address=d.address,
+            deductions=tuple((x.bucket, x.address) for x in d.deductions.all()),
+            follow_successor=d.follow_successor,
+            proxy=d.kind == DeploymentKind.PROXY,
+            decimals=d.decimals,
+        )
         for d in deployments
     ]
 
@@ -39,11 +56,36 @@ def _check_chain_id(rpc: RpcClient, network: Network) -> None:
         raise ChainMismatch(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
 
 
-def _store(network: Network, raws: list[RawReading], rpc_url: str) -> list[SupplyReading]:
+def _store(
+    network: Network, raws: list[RawReading], rpc_url: str, resolved: dict[int, Resolution]
+) -> list[SupplyReading]:
     if not raws:
         return []
     now = timezone.now()
     block = raws[0].block
+    with transaction.atomic():
+        _store_rows(network, raws, rpc_url, now)
+        stored = list(
+            SupplyReading.objects.filter(deployment_id__in=[r.key for r in raws], block_hash=block.hash).select_related(
+                "deployment"
+            )
+        )
+        ReadingSource.objects.bulk_create(
+            [
+                ReadingSource(
+                    reading=r,
+                    address_read=resolved[r.deployment_id].address_read,
+                    implementation=resolved[r.deployment_id].implementation,
+                )
+                for r in stored
+                if r.deployment_id in resolved
+            ],
+            ignore_conflicts=True,
+        )
+    return stored
+
+
+def _store_rows(network: Network, raws: list[RawReading], rpc_url: str, now: datetime) -> None:
     SupplyReading.objects.bulk_create(
         [
             SupplyReading(
@@ -61,17 +103,38 @@ def _store(network: Network, raws: list[RawReading], rpc_url: str) -> list[Suppl
         ],
         ignore_conflicts=True,
     )
-    return list(
-        SupplyReading.objects.filter(deployment_id__in=[r.key for r in raws], block_hash=block.hash).select_related(
-            "deployment"
-        )
-    )
+
+
+def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, block_number: int | None) -> Block:
+    head = finalised_head(rpc, network.confirmations)
+    if block_number is not None:
+        if block_number > head.number:
+            raise BlockRefused(
+                f"block {block_number} of {network.name} is not final yet (finalised head {head.number})"
+            )
+        return block_by_number(rpc, block_number)
+    if at is None:
+        return head
+    pinned = block_at_or_before_cached(rpc=rpc, chain_id=network.chain_id, timestamp=int(at.timestamp()), upper=head)
+    if pinned is None:
+        raise BlockRefused(f"{network.name} has no block at or before {at.isoformat()}")
+    return pinned
 
 
 def supply_read_network(
-    *, network: Network, stablecoin: Stablecoin | None = None, at: datetime | None = None
+    *,
+    network: Network,
+    stablecoin: Stablecoin | None = None,
+    at: datetime | None = None,
+    block_number: int | None = None,
 ) -> list[SupplyReading]:
-    """Read the network's deployments (or one coin's) at the finalised head, or at the last block <= ``at``."""
+    """Read the network's deployments (or one coin's) at the finalised head, at the last block <= ``at``,
+    or at finalised block ``block_number``.
+
+    Steps: chain id check; pin the block; resolve quirks at that block (successors, proxies); read
+    in batches pinned by hash; cross-check against a second URL if the network asks for it; then
+    store in one short transaction. The outcome (success or the error) is recorded on the network.
+    """
     deployments = Deployment.objects.filter(network=network).prefetch_related("deductions")
     if stablecoin is not None:
         deployments = deployments.filter(stablecoin=stablecoin)
@@ -79,15 +142,23 @@ def supply_read_network(
     if not targets:
         return []
     rpc = network.rpc()
-    _check_chain_id(rpc, network)
-    block = finalised_head(rpc, network.confirmations)
-    if at is not None:
-        pinned = block_at_or_before(rpc, int(at.timestamp()), upper=block)
-        if pinned is None:
-            raise RpcError(f"{network.name} has no block at or before {at.isoformat()}")
-        block = pinned
-    raws = read_at_block(rpc, targets, block, batch_size=settings.CHAIN_BATCH_SIZE)
-    return _store(network, raws, rpc.last_url)
+    try:
+        _check_chain_id(rpc, network)
+        block = _pinned_block(rpc, network, at=at, block_number=block_number)
+        read_targets, resolved = resolve(rpc, targets, block)
+        raws = read_at_block(rpc, read_targets, block, batch_size=settings.CHAIN_BATCH_SIZE)
+        primary_url = rpc.last_url
+        others = [u for u in rpc.urls if u != primary_url]
+        if network.cross_check and others:
+            second = RpcClient(others[:1], timeout=rpc.timeout, retries=rpc.retries)
+            cross_check(second, read_targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE)
+    except BlockRefused:
+        raise
+    except RpcError as exc:
+        network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
+        raise
+    network_read_succeeded(network_id=network.pk)
+    return _store(network, raws, primary_url, resolved)
 
 
 def supply_read_all(*, network: Network) -> int:
@@ -109,9 +180,15 @@ def supply_pin_at(*, stablecoin: Stablecoin, at: datetime) -> list[SupplyReading
 
 
 def readings_latest(*, stablecoin: Stablecoin) -> list[SupplyReading]:
-    """The newest reading of each of the coin's deployments, in two queries whatever the history length."""
+    """The newest reading of each of the coin's deployments, in two queries whatever the history length.
+
+    Orphaned readings (their block left the canonical chain) are never returned.
+    """
     newest = (
-        SupplyReading.objects.filter(deployment=OuterRef("pk")).order_by("-block_number", "-read_at").values("pk")[:1]
+        SupplyReading.objects.filter(deployment=OuterRef("pk"))
+        .exclude(status=ReadingStatus.ORPHANED)
+        .order_by("-block_number", "-read_at")
+        .values("pk")[:1]
     )
     ids = (
         Deployment.objects.filter(stablecoin=stablecoin)

@@ -165,9 +165,16 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "attest")
 
 SUPPLY_READ_INTERVAL = envint("SUPPLY_READ_INTERVAL", "30")
 RECONCILE_INTERVAL = envint("RECONCILE_INTERVAL", "300")
+LEDGER_INDEX_INTERVAL = envint("LEDGER_INDEX_INTERVAL", "30")
+REORG_CHECK_INTERVAL = envint("REORG_CHECK_INTERVAL", "60")
+# Evaluation instants are cut to this many seconds, so a run is reproducible and the scheduled
+# reconciliation makes at most one run per coin and profile per bucket when nothing else changed.
+RECONCILE_EVALUATION_BUCKET = envint("RECONCILE_EVALUATION_BUCKET", "900")
 CELERY_BEAT_SCHEDULE = {
     "read-supply": {"task": "chain.tasks.read_all_networks_task", "schedule": float(SUPPLY_READ_INTERVAL)},
     "reconcile-all": {"task": "reserves.tasks.reconcile_all_task", "schedule": float(RECONCILE_INTERVAL)},
+    "index-ledger": {"task": "chain.tasks.ledger_index_all_task", "schedule": float(LEDGER_INDEX_INTERVAL)},
+    "check-reorgs": {"task": "chain.tasks.reorg_check_all_task", "schedule": float(REORG_CHECK_INTERVAL)},
 }
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
@@ -176,14 +183,23 @@ CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "2")
 CHAIN_RPC_TIMEOUT = envint("CHAIN_RPC_TIMEOUT", "10")
 CHAIN_RPC_RETRIES = envint("CHAIN_RPC_RETRIES", "2")
 CHAIN_BATCH_SIZE = envint("CHAIN_BATCH_SIZE", "1000")
+# Blocks per eth_getLogs window of the mint/burn ledger (halved automatically when a node refuses).
+LEDGER_WINDOW = envint("LEDGER_WINDOW", "2000")
 # A reading older than this many seconds makes the figures built on it "stale".
 CHAIN_STALE_AFTER = envint("CHAIN_STALE_AFTER", "300")
+
+# Flag notifications (reserves/notifications.py): webhook timeout, tries after the first, and the
+# first retry delay in seconds (doubling each time, at most an hour).
+NOTIFY_TIMEOUT = envint("NOTIFY_TIMEOUT", "10")
+NOTIFY_MAX_RETRIES = envint("NOTIFY_MAX_RETRIES", "6")
+NOTIFY_RETRY_BACKOFF = envint("NOTIFY_RETRY_BACKOFF", "30")
 
 # How `attest` and `chain` tell the apps above them that something happened, without importing them.
 # config/ wires the apps; this keeps the dependency arrows of docs/architecture.md pointing down.
 ATTEST_HOOKS: dict[str, list[str]] = {
     "attestation_submitted": ["reserves.services.on_attestation_submitted"],
     "supply_read": ["reserves.services.on_supply_read"],
+    "ledger_mismatch": ["reserves.services.on_supply_read"],
 }
 
 # The Django cache: anonymous API throttling counts requests here, so every web process must share

@@ -1,103 +1,129 @@
-"""The reconciliation arithmetic: a pure function from stored inputs to figures and rule results.
+"""The reconciliation arithmetic: a pure function from a run's stored inputs to its outputs.
 
-Everything a run needs is in its ``inputs`` dict (JSON, amounts as decimal strings), so a stored
-run can be recomputed from its own inputs and must give the identical result.
+Everything a run needs is in its ``inputs`` dict (JSON, amounts as decimal strings; the format is
+in docs/rules.md), including the whole rule pack, so a stored run can be recomputed from its own
+inputs and gives the identical result. No database, no clock: the evaluation instant is an input.
 
-Rounding: token amounts are exact (raw integer scaled by the token's decimals). Sums and products
-are exact within a 100-digit context, far beyond any uint256. The ratio is the only division: it
-is cut (ROUND_DOWN) to 12 decimal places for storage and display; the backing test compares
-reserves with par value outstanding directly, never the rounded ratio.
+Rounding, stated once:
+- token amounts are exact (raw integer scaled by the token's decimals); sums, products, exchange
+  rates and haircuts are exact within a 100-digit context, far beyond any uint256;
+- every comparison (backing, buffer, shares, concentration) is made on these unrounded values;
+- the ratio is the only division: stored cut (ROUND_DOWN) to 12 places, shown cut to 4 places
+  (``ratio_display``), so a coin at 0.99999 shows 0.9999, never 1.0000;
+- amounts in the outputs are quantized to 18 places (ROUND_HALF_EVEN) for storage only.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
-RULEPACK_VERSION = "2026.11.0"
+from reserves.rules.checks import CHECKS, Facts
+from reserves.rules.figures import HoldingView, holdings, parse_time, supply, tokens
+
+__all__ = ["INPUTS_FORMAT", "compute", "rule_order", "tokens"]
+
+INPUTS_FORMAT = 2
 RATIO_PLACES = Decimal("1e-12")
+RATIO_DISPLAY_PLACES = Decimal("1e-4")
 AMOUNT_PLACES = Decimal("1e-18")
 
 
-def tokens(raw: int, decimals: int) -> Decimal:
-    return Decimal(raw).scaleb(-decimals)
-
-
-def compute(inputs: dict[str, Any]) -> dict[str, Any]:
-    """Figures and rule results for one coin from its inputs (see reserves.services.run_inputs)."""
-    with localcontext() as ctx:
-        ctx.prec = 100
-        readings = inputs["readings"]
-        attestation = inputs["attestation"]
-        keep = frozenset(inputs.get("outstanding_buckets", []))
-        if not readings:
-            return _result("no_supply", results=[_not_evaluable("R1", "no supply reading yet")])
-        outstanding = Decimal(0)
-        for reading in readings:
-            deducted = sum(int(b["raw"]) for b in reading["balances"] if b["bucket"] not in keep)
-            outstanding += tokens(int(reading["total_supply"]) - deducted, int(reading["decimals"]))
-        par_outstanding = outstanding * Decimal(inputs["par_value"])
-        if attestation is None:
-            return _result(
-                "no_attestation",
-                outstanding=outstanding,
-                par_outstanding=par_outstanding,
-                results=[_not_evaluable("R1", "no submitted attestation")],
-            )
-        currency = inputs["currency"]
-        reserves = sum(
-            (Decimal(h["market_value"]) for h in attestation["holdings"] if h["currency"] == currency), Decimal(0)
-        )
-        headroom = reserves - par_outstanding
-        ratio = (reserves / par_outstanding).quantize(RATIO_PLACES, rounding=ROUND_DOWN) if par_outstanding else None
-        backed = reserves >= par_outstanding
-        r1 = {
-            "rule": "R1",
-            "name": "Full backing",
-            "severity": "critical",
-            "outcome": "pass" if backed else "fail",
-            "message": (
-                f"reserves {reserves} {currency} cover par value outstanding {par_outstanding} {currency}"
-                if backed
-                else f"reserves {reserves} {currency} are below par value outstanding {par_outstanding} {currency}"
-            ),
-            "figures": {"reserves": str(reserves), "par_outstanding": str(par_outstanding), "headroom": str(headroom)},
-        }
-        return _result(
-            "backed" if backed else "under_collateralised",
-            outstanding=outstanding,
-            par_outstanding=par_outstanding,
-            reserves=reserves,
-            ratio=ratio,
-            headroom=headroom,
-            results=[r1],
-        )
-
-
-def _not_evaluable(rule: str, why: str) -> dict[str, Any]:
-    return {"rule": rule, "outcome": "not_evaluable", "severity": "critical", "message": why, "figures": {}}
+def rule_order(rule_id: str) -> tuple[str, int]:
+    """R1, R2, ..., R31, then X1: letters first, then the number."""
+    match = re.fullmatch(r"([A-Z]+)(\d+)", rule_id)
+    return (match.group(1), int(match.group(2))) if match else (rule_id, 0)
 
 
 def _amount(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(AMOUNT_PLACES))
 
 
-def _result(
-    status: str,
-    *,
-    outstanding: Decimal | None = None,
-    par_outstanding: Decimal | None = None,
-    reserves: Decimal | None = None,
-    ratio: Decimal | None = None,
-    headroom: Decimal | None = None,
-    results: list[dict[str, Any]],
-) -> dict[str, Any]:
+def _holding_row(h: HoldingView) -> dict[str, Any]:
     return {
-        "status": status,
-        "outstanding": _amount(outstanding),
-        "par_outstanding": _amount(par_outstanding),
-        "reserves": _amount(reserves),
-        "ratio": None if ratio is None else str(ratio),
-        "headroom": _amount(headroom),
-        "results": results,
+        "line": h.line,
+        "asset_class": h.data["asset_class"],
+        "value": _amount(h.value),
+        "haircut": str(h.haircut),
+        "eligible_value": _amount(h.eligible_value),
+        "excluded_by": h.excluded_by,
     }
+
+
+def compute(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Figures and every rule's result for one coin under one profile (see reserves.services.run_inputs)."""
+    if inputs.get("format") != INPUTS_FORMAT:
+        # Runs written before rule packs (format 1, no "format" key) hold no pack to recompute them with.
+        raise ValueError(
+            f"inputs format {inputs.get('format', 1)} is not {INPUTS_FORMAT}; this run cannot be recomputed"
+        )
+    with localcontext() as ctx:
+        ctx.prec = 100
+        pack = inputs["rulepack"]
+        coin_supply = supply(inputs["readings"], frozenset(pack["outstanding_keeps"]))
+        par = None if coin_supply is None else coin_supply.outstanding * Decimal(inputs["par_value"])
+        views = holdings(inputs)
+        attested = inputs["attestation"] is not None
+        eligible = sum((h.eligible_value for h in views), Decimal(0)) if attested else None
+        facts = Facts(
+            inputs=inputs,
+            currency=inputs["currency"],
+            supply=coin_supply,
+            par_outstanding=par,
+            holdings=views,
+            eligible=eligible,
+            evaluated_at=parse_time(inputs["evaluated_at"]),
+        )
+        results = []
+        for rule_id in sorted(pack["rules"], key=rule_order):
+            spec = pack["rules"][rule_id]
+            outcome, message, figures = CHECKS[rule_id](spec["params"], facts)
+            severity = spec["params"].get("warn_severity", spec["severity"]) if outcome == "warn" else spec["severity"]
+            results.append(
+                {
+                    "rule": rule_id,
+                    "name": spec["name"],
+                    "outcome": outcome,
+                    "severity": severity,
+                    "message": message,
+                    "figures": figures,
+                    "source": spec["source"],
+                    "confidence": spec["confidence"],
+                    "status": spec["status"],
+                }
+            )
+        ratio = headroom = None
+        if eligible is not None and par is not None:
+            headroom = eligible - par
+            ratio = eligible / par if par else None
+        if coin_supply is None:
+            status = "no_supply"
+        elif not attested:
+            status = "no_attestation"
+        else:
+            status = (
+                "backed" if eligible is not None and par is not None and eligible >= par else "under_collateralised"
+            )
+        stated = [h.value for h in views if h.value is not None]
+        return {
+            "status": status,
+            "profile": inputs["profile"],
+            "rulepack_version": pack["version"],
+            "outstanding": _amount(None if coin_supply is None else coin_supply.outstanding),
+            "outstanding_by_chain": {}
+            if coin_supply is None
+            else {str(k): _amount(v) for k, v in sorted(coin_supply.by_chain.items())},
+            "deducted": {} if coin_supply is None else {k: _amount(v) for k, v in sorted(coin_supply.deducted.items())},
+            "kept_outstanding": {}
+            if coin_supply is None
+            else {k: _amount(v) for k, v in sorted(coin_supply.kept.items())},
+            "par_outstanding": _amount(par),
+            "reserves_stated": _amount(sum(stated, Decimal(0))) if attested else None,
+            "reserves": _amount(eligible),
+            "ratio": None if ratio is None else str(ratio.quantize(RATIO_PLACES, rounding=ROUND_DOWN)),
+            "ratio_display": None if ratio is None else str(ratio.quantize(RATIO_DISPLAY_PLACES, rounding=ROUND_DOWN)),
+            "headroom": _amount(headroom),
+            "holdings": [_holding_row(h) for h in views],
+            "results": results,
+        }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -51,6 +53,9 @@ class ReconciliationRun(models.Model):
     ratio = ExactDecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
     headroom = _amount()
     results = models.JSONField(default=list)
+    # Everything compute(inputs) returned; recomputing from ``inputs`` must give exactly this.
+    outputs = models.JSONField(default=dict)
+    evaluated_at = models.DateTimeField(null=True, blank=True, help_text="the evaluation instant (bucketed)")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -61,6 +66,13 @@ class ReconciliationRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} {self.stablecoin_id} {self.status}"
+
+    @property
+    def ratio_display(self) -> str | None:
+        """The ratio cut (never rounded up) to 4 places, as shown to people: 0.99999 shows 0.9999."""
+        if self.ratio is None:
+            return None
+        return str(Decimal(self.ratio).quantize(Decimal("1e-4"), rounding=ROUND_DOWN))
 
 
 class Severity(models.TextChoices):
@@ -119,3 +131,66 @@ class FlagEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flag_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class EndpointKind(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    EMAIL = "email", "Email"
+
+
+class NotificationEndpoint(models.Model):
+    """Where flag notifications go: a signed webhook or an email address, optionally for one coin or profile."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=EndpointKind.choices)
+    url = models.URLField(max_length=500, blank=True, help_text="webhook: the receiver's URL")
+    email = models.EmailField(blank=True, help_text="email: the recipient")
+    secret = models.CharField(max_length=128, blank=True, help_text="webhook: HMAC-SHA256 key for X-Attest-Signature")
+    stablecoin = models.ForeignKey(
+        Stablecoin, on_delete=models.CASCADE, null=True, blank=True, help_text="blank: every coin"
+    )
+    profile = models.CharField(max_length=16, blank=True, help_text="blank: every licence profile")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="webhook") & ~models.Q(url="") & ~models.Q(secret=""))
+                | (models.Q(kind="email") & ~models.Q(email="")),
+                name="endpoint_has_its_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class NotificationDelivery(models.Model):
+    """One notification to one endpoint and every attempt to deliver it (the delivery log)."""
+
+    endpoint = models.ForeignKey(NotificationEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    event = models.CharField(max_length=32, help_text="flag.opened, flag.resolved or ping")
+    body = models.TextField(help_text="the exact JSON body sent (and signed)")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "notification deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id}: {self.status}"

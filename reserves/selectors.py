@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Stablecoin
-from chain.models import Deployment
+from chain.health import failing_reads
+from chain.models import Deployment, ReadingStatus
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 
 
@@ -22,7 +23,8 @@ class Freshness:
 
     ``fresh``: every deployment was read within CHAIN_STALE_AFTER seconds and the figures cover them all.
     ``stale``: the least recently read deployment is older than that (reads are failing or stopped).
-    ``degraded``: some deployment has never been read, or the figures leave one out.
+    ``degraded``: the newest read of one of its networks failed (the figures are the last good ones), some
+    deployment has never been read, or the figures leave one out. Orphaned readings never count.
     ``no_data``: nothing has been read yet.
     """
 
@@ -65,7 +67,12 @@ class CoinSummary:
 
 
 def freshness_of(
-    read_at: datetime | None, *, unread: int = 0, uncovered: int = 0, now: datetime | None = None
+    read_at: datetime | None,
+    *,
+    unread: int = 0,
+    uncovered: int = 0,
+    failing: str = "",
+    now: datetime | None = None,
 ) -> Freshness:
     """Freshness from the oldest latest read of the deployments, and how many were never read or left out."""
     limit = settings.CHAIN_STALE_AFTER
@@ -74,6 +81,8 @@ def freshness_of(
     age = max(0, int(((now or timezone.now()) - read_at).total_seconds()))
     if age > limit:
         return Freshness("stale", age, read_at, f"chain data is {age} s old, more than {limit} s", limit)
+    if failing:
+        return Freshness("degraded", age, read_at, failing, limit)
     if unread:
         return Freshness("degraded", age, read_at, f"{unread} deployment(s) never read", limit)
     if uncovered:
@@ -114,9 +123,10 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
     for row in (
         Deployment.objects.filter(stablecoin__in=coins)
         .values("pk", "stablecoin_id")
-        .annotate(last=Max("readings__read_at"))
+        .annotate(last=Max("readings__read_at", filter=~Q(readings__status=ReadingStatus.ORPHANED)))
     ):
         last_reads[row["stablecoin_id"]][row["pk"]] = row["last"]
+    failing = failing_reads(stablecoin_ids=[c.pk for c in coins])
     now = timezone.now()
     summaries = []
     for c in coins:
@@ -134,8 +144,30 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
                     min(known) if known else None,
                     unread=len(reads) - len(known),
                     uncovered=len(set(reads) - covered) if run else 0,
+                    failing=failing.get(c.pk, ""),
                     now=now,
                 ),
             )
         )
     return summaries
+
+
+def runs_latest_by_profile(*, stablecoin: Stablecoin) -> dict[str, ReconciliationRun]:
+    """The newest run of the coin under each profile it was judged under (one query).
+
+    ``run.results`` lists every rule's result: ``rule``, ``name``, ``outcome`` (pass, fail, warn,
+    not_evaluable, not_applicable), ``severity``, ``message``, ``figures``, ``source``,
+    ``confidence``, ``status``; ``run.outputs`` adds the figures (``ratio_display`` to 4 places,
+    per-holding eligibility, deductions). See docs/rules.md.
+    """
+    runs = ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("profile", "-created_at", "-pk")
+    latest: dict[str, ReconciliationRun] = {}
+    for run in runs.distinct("profile") if _postgres() else runs:
+        latest.setdefault(run.profile, run)
+    return latest
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"

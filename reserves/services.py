@@ -1,67 +1,198 @@
-"""Reconciliation runs and flags: the writes of `reserves`."""
+"""Reconciliation runs and flags: the writes of `reserves`.
+
+A run judges one coin at one instant under one licence profile. ``run_inputs`` gathers everything
+the judgement depends on (attestation version with every holding field, readings with their
+blocks, the whole rule pack and its SHA-256, the licence's parameters, the evaluation instant);
+``reserves.compute.compute`` turns that into figures and rule results without touching the
+database; ``reconciliation_run`` stores both, once per distinct inputs, and moves the flags.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
-from attest.models import Attestation, AttestationStatus, Stablecoin
+from attest.models import Attestation, AttestationStatus, Holding, Licence, Stablecoin
+from chain.ledger import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
+from chain.rpc import RpcError
 from chain.services import readings_latest, supply_pin_at
-from reserves.compute import RULEPACK_VERSION, compute
+from reserves.compute import INPUTS_FORMAT, compute
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
+from reserves.notifications import notifications_queue
+from reserves.rulepacks import rulepack_load, rulepack_sha256
 
-# Buckets that stay in "outstanding" under each profile (regulation.md §5.3, R5):
-# Hong Kong keeps frozen tokens fully backed; US/AICPA practice deducts them.
-OUTSTANDING_BUCKETS: dict[str, list[str]] = {"HK": ["frozen"]}
+STANDING = [AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
+# Outcomes that open (or keep open) a flag, and those that resolve one.
+FLAGGING = ("fail", "warn")
+CLEARING = ("pass", "not_applicable")
+
+HOLDING_FIELDS = [
+    "line",
+    "asset_class",
+    "instrument_id",
+    "instrument_issuer",
+    "custodian",
+    "custodian_type",
+    "custodian_country",
+    "account_type",
+    "currency",
+    "face_value",
+    "market_value",
+    "fx_rate",
+    "regulator_approval_ref",
+    "valuation_method",
+    "issue_date",
+    "acquisition_date",
+    "maturity_date",
+    "segregated",
+    "encumbered",
+    "encumbrance_description",
+    "repo_counterparty",
+    "repo_collateral_type",
+    "repo_collateral_value",
+    "mmf_is_government",
+    "mmf_invests_solely_in_eligible",
+]
+ATTESTATION_FIELDS = [
+    "report_type",
+    "assurer_name",
+    "assurer_registration",
+    "standard",
+    "engagement_type",
+    "assurance_level",
+    "opinion",
+    "pays_holder_interest",
+    "ceo_name",
+    "cfo_name",
+    "document_sha256",
+]
+
+
+def _json_value(value: Any) -> Any:
+    """Decimals and dates as strings, so the inputs are exact JSON."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def evaluation_instant(now: datetime | None = None) -> datetime:
+    """``now`` cut down to the start of its RECONCILE_EVALUATION_BUCKET: staleness is judged at this instant.
+
+    Bucketing keeps the same readings and attestation within one bucket to one run (idempotent)
+    while still letting time alone (a stale attestation, a stalled chain reader) make a new run.
+    """
+    now = now or timezone.now()
+    bucket = max(int(settings.RECONCILE_EVALUATION_BUCKET), 1)
+    return datetime.fromtimestamp(int(now.timestamp()) // bucket * bucket, tz=UTC)
 
 
 def attestation_current(*, stablecoin: Stablecoin) -> Attestation | None:
     """The newest attestation that stands: submitted or accepted, latest as-of, latest version."""
     return (
-        Attestation.objects.filter(
-            stablecoin=stablecoin, status__in=[AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
-        )
+        Attestation.objects.filter(stablecoin=stablecoin, status__in=STANDING)
         .order_by("-as_of", "-version")
-        .prefetch_related("holdings")
+        .prefetch_related("holdings", "issuer_figures")
         .first()
     )
 
 
+def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
+    """The as-of instant of the newest standing report of each type (R22-R24 read these)."""
+    rows = (
+        Attestation.objects.filter(stablecoin=stablecoin, status__in=STANDING)
+        .values("report_type")
+        .annotate(newest=Max("as_of"))
+        .order_by("report_type")
+    )
+    return {row["report_type"]: row["newest"].isoformat() for row in rows}
+
+
+def _attestation_inputs(attestation: Attestation) -> dict[str, Any]:
+    holdings: list[Holding] = list(attestation.holdings.all())
+    data: dict[str, Any] = {
+        "id": attestation.pk,
+        "version": attestation.version,
+        "as_of": attestation.as_of.isoformat(),
+        "as_of_timezone": attestation.as_of_timezone,
+        **{f: _json_value(getattr(attestation, f)) for f in ATTESTATION_FIELDS},
+        "ceo_certified_at": _json_value(attestation.ceo_certified_at),
+        "cfo_certified_at": _json_value(attestation.cfo_certified_at),
+        "stated_total_reserves": _json_value(attestation.stated_total_reserves),
+        "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in holdings],
+        "issuer_figures": [
+            {"chain_id": x.chain_id, "outstanding": str(x.outstanding)} for x in attestation.issuer_figures.all()
+        ],
+    }
+    return data
+
+
+def _ledger_inputs(stablecoin: Stablecoin) -> dict[str, Any]:
+    findings = [
+        {
+            "source": "ledger",
+            "chain_id": check.deployment.network.chain_id,
+            "address": check.deployment.address,
+            "from_block": check.reading_from.block_number,
+            "to_block": check.reading_to.block_number,
+            "to_block_hash": check.reading_to.block_hash,
+            "expected": str(check.expected_delta),
+            "observed": str(check.ledger_delta),
+            "message": "totalSupply changed by expected base units; the mint/burn ledger by observed",
+        }
+        for check in ledger_findings_open(stablecoin=stablecoin)
+    ]
+    return {"checked": ledger_checked(stablecoin=stablecoin), "findings": findings}
+
+
 def run_inputs(
-    *, stablecoin: Stablecoin, attestation: Attestation | None, readings: Sequence[SupplyReading], profile: str
+    *,
+    stablecoin: Stablecoin,
+    attestation: Attestation | None,
+    readings: Sequence[SupplyReading],
+    profile: str,
+    licence: Licence | None = None,
+    evaluated_at: datetime | None = None,
+    readings_basis: str = "latest",
+    supply_findings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Everything a run is computed from, as JSON with exact amounts as strings."""
+    """Everything a run is computed from, as JSON with exact amounts as strings (docs/rules.md)."""
+    pack = rulepack_load(profile)
+    ledger = _ledger_inputs(stablecoin)
     return {
-        "rulepack_version": RULEPACK_VERSION,
+        "format": INPUTS_FORMAT,
         "stablecoin": stablecoin.symbol,
         "currency": stablecoin.currency,
         "par_value": str(stablecoin.par_value),
         "profile": profile,
-        "outstanding_buckets": OUTSTANDING_BUCKETS.get(profile, []),
-        "attestation": None
-        if attestation is None
-        else {
-            "id": attestation.pk,
-            "version": attestation.version,
-            "as_of": attestation.as_of.isoformat(),
-            "holdings": [
-                {
-                    "line": h.line,
-                    "asset_class": h.asset_class,
-                    "custodian": h.custodian,
-                    "currency": h.currency,
-                    "market_value": str(h.market_value),
-                }
-                for h in attestation.holdings.all()
-            ],
+        "rulepack_version": pack["version"],
+        "rulepack_sha256": rulepack_sha256(pack),
+        "rulepack": pack,
+        "licence": {
+            "licence_id": licence.licence_id if licence else "",
+            "buffer_min": _json_value(licence.buffer_min) if licence else None,
+            "significant": bool(licence and licence.significant),
+            "attestation_interval_days": licence.attestation_interval_days if licence else None,
         },
+        "evaluated_at": evaluation_instant(evaluated_at).isoformat(),
+        "readings_basis": readings_basis,
+        "attestation": None if attestation is None else _attestation_inputs(attestation),
+        "latest_reports": latest_reports(stablecoin=stablecoin),
+        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger.py); R18 fails on
+        # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
+        "supply_findings": list(supply_findings if supply_findings is not None else ledger["findings"]),
+        "ledger_checked": ledger["checked"],
         "readings": [
             {
                 "reading_id": r.pk,
@@ -91,9 +222,20 @@ def reconciliation_run(
     readings: Sequence[SupplyReading],
     trigger: str,
     profile: str = "",
+    licence: Licence | None = None,
+    now: datetime | None = None,
+    readings_basis: str = "latest",
 ) -> tuple[ReconciliationRun, bool]:
     """Evaluate the coin on these inputs; returns (run, created). The same inputs give back the stored run."""
-    inputs = run_inputs(stablecoin=stablecoin, attestation=attestation, readings=readings, profile=profile)
+    inputs = run_inputs(
+        stablecoin=stablecoin,
+        attestation=attestation,
+        readings=readings,
+        profile=profile,
+        licence=licence,
+        evaluated_at=now,
+        readings_basis=readings_basis,
+    )
     input_hash = hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
     existing = ReconciliationRun.objects.filter(stablecoin=stablecoin, profile=profile, input_hash=input_hash).first()
     if existing is not None:
@@ -122,20 +264,44 @@ def reconciliation_run(
             ratio=_decimal(outputs["ratio"]),
             headroom=_decimal(outputs["headroom"]),
             results=outputs["results"],
+            outputs=outputs,
+            evaluated_at=datetime.fromisoformat(inputs["evaluated_at"]),
         )
         audit_append(
             actor="system",
             action="run.created",
             object_type="reconciliation_run",
             object_id=run.pk,
-            payload={"stablecoin": stablecoin.symbol, "input_hash": input_hash, "status": run.status},
+            payload={
+                "stablecoin": stablecoin.symbol,
+                "profile": profile,
+                "input_hash": input_hash,
+                "status": run.status,
+            },
         )
         _apply_flags(run)
     return run, True
 
 
+def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: datetime) -> None:
+    FlagEvent.objects.create(flag=flag, at=now, kind=kind, run=run, note=note)
+    audit_append(
+        actor="system",
+        action=f"flag.{kind}",
+        object_type="flag",
+        object_id=flag.pk,
+        payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "profile": flag.profile, "run": run.pk},
+    )
+    if kind in ("opened", "resolved"):
+        notifications_queue(flag=flag, event=f"flag.{kind}")
+
+
 def _apply_flags(run: ReconciliationRun) -> None:
-    """Open a flag for each failed rule, refresh the open ones, resolve those whose rule now passes."""
+    """Open a flag for each failing or warning rule, refresh the open ones, resolve those that clear.
+
+    ``not_evaluable`` leaves a flag as it is: missing data neither raises nor clears a finding.
+    Runs in the caller's transaction, under the coin's row lock.
+    """
     now = timezone.now()
     unresolved = {
         f.rule: f
@@ -143,7 +309,7 @@ def _apply_flags(run: ReconciliationRun) -> None:
     }
     for result in run.results:
         flag = unresolved.get(result["rule"])
-        if result["outcome"] == "fail":
+        if result["outcome"] in FLAGGING:
             if flag is None:
                 flag = Flag.objects.create(
                     stablecoin=run.stablecoin,
@@ -155,58 +321,84 @@ def _apply_flags(run: ReconciliationRun) -> None:
                     opened_by_run=run,
                     last_run=run,
                 )
-                FlagEvent.objects.create(flag=flag, at=now, kind="opened", run=run, note=result["message"])
-                audit_append(
-                    actor="system",
-                    action="flag.opened",
-                    object_type="flag",
-                    object_id=flag.pk,
-                    payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "run": run.pk},
-                )
+                _flag_event(flag, "opened", run, result["message"], now)
             else:
+                if flag.severity != result["severity"]:
+                    _flag_event(flag, "severity", run, f"{flag.severity} -> {result['severity']}", now)
+                flag.severity = result["severity"]
                 flag.message = result["message"]
                 flag.last_run = run
-                flag.save(update_fields=["message", "last_run"])
-        elif result["outcome"] == "pass" and flag is not None:
+                flag.save(update_fields=["severity", "message", "last_run"])
+        elif result["outcome"] in CLEARING and flag is not None:
             flag.status = FlagStatus.RESOLVED
             flag.resolved_at = now
             flag.last_run = run
             flag.save(update_fields=["status", "resolved_at", "last_run"])
-            FlagEvent.objects.create(flag=flag, at=now, kind="resolved", run=run, note="the rule passes again")
-            audit_append(
-                actor="system",
-                action="flag.resolved",
-                object_type="flag",
-                object_id=flag.pk,
-                payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "run": run.pk},
-            )
+            _flag_event(flag, "resolved", run, f"{result['outcome']}: {result['message']}", now)
 
 
-def _profiles(stablecoin: Stablecoin) -> list[str]:
-    return [lic.profile for lic in stablecoin.licences.all()] or [""]
+def _licences(stablecoin: Stablecoin) -> list[tuple[str, Licence | None]]:
+    licences = list(stablecoin.licences.all())
+    return [(lic.profile, lic) for lic in licences] or [("", None)]
 
 
-def stablecoin_reconcile(*, stablecoin: Stablecoin, trigger: str) -> list[ReconciliationRun]:
+def stablecoin_reconcile(
+    *, stablecoin: Stablecoin, trigger: str, now: datetime | None = None
+) -> list[ReconciliationRun]:
     """The coin now: its latest readings against its standing attestation, under each licence."""
     attestation = attestation_current(stablecoin=stablecoin)
     readings = readings_latest(stablecoin=stablecoin)
     return [
         reconciliation_run(
-            stablecoin=stablecoin, attestation=attestation, readings=readings, trigger=trigger, profile=p
+            stablecoin=stablecoin,
+            attestation=attestation,
+            readings=readings,
+            trigger=trigger,
+            profile=profile,
+            licence=licence,
+            now=now,
         )[0]
-        for p in _profiles(stablecoin)
+        for profile, licence in _licences(stablecoin)
     ]
 
 
-def attestation_reconcile(*, attestation: Attestation) -> list[ReconciliationRun]:
-    """The attestation against supply pinned at its own as-of instant (RPC first, then short writes)."""
+def _no_block_before(exc: RpcError) -> bool:
+    # chain.services raises a plain RpcError for this case; matched on its text until chain/ gives it a class.
+    return "no block at or before" in str(exc)
+
+
+def attestation_reconcile(*, attestation: Attestation, now: datetime | None = None) -> list[ReconciliationRun]:
+    """The attestation against supply pinned at its own as-of instant (RPC first, then short writes).
+
+    When a network has no block at or before the as-of instant (a chain younger than the
+    attestation, as on a fresh demo anvil), the run uses the latest stored readings instead and
+    records ``readings_basis = "latest_no_block_at_as_of"``, so nobody mistakes them for as-of figures.
+    """
     stablecoin = attestation.stablecoin
-    readings = supply_pin_at(stablecoin=stablecoin, at=attestation.as_of)
+    basis = "as_of"
+    try:
+        readings = supply_pin_at(stablecoin=stablecoin, at=attestation.as_of)
+    except RpcError as exc:
+        if not _no_block_before(exc):
+            raise
+        readings, basis = readings_latest(stablecoin=stablecoin), "latest_no_block_at_as_of"
+    attestation = (
+        Attestation.objects.prefetch_related("holdings", "issuer_figures")
+        .select_related("stablecoin")
+        .get(pk=attestation.pk)
+    )
     return [
         reconciliation_run(
-            stablecoin=stablecoin, attestation=attestation, readings=readings, trigger="attestation", profile=p
+            stablecoin=stablecoin,
+            attestation=attestation,
+            readings=readings,
+            trigger="attestation",
+            profile=profile,
+            licence=licence,
+            now=now,
+            readings_basis=basis,
         )[0]
-        for p in _profiles(stablecoin)
+        for profile, licence in _licences(stablecoin)
     ]
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 
 from attest.models import Attestation, Stablecoin
 from chain.rpc import RpcTransportError
+from reserves.models import NotificationDelivery
+from reserves.notifications import delivery_attempt, retry_countdown
 from reserves.services import attestation_reconcile, stablecoin_reconcile
 
 
@@ -23,7 +26,19 @@ def stablecoin_reconcile_task(stablecoin_id: int, trigger: str = "schedule") -> 
 
 @shared_task
 def reconcile_all_task() -> int:
+    """The schedule: every coin against the clock, which is what catches stale attestations and chain data."""
     ids = list(Stablecoin.objects.values_list("pk", flat=True))
     for pk in ids:
         stablecoin_reconcile_task.delay(pk, "schedule")
     return len(ids)
+
+
+@shared_task(bind=True, max_retries=None)
+def notification_deliver_task(self: Task, delivery_id: int) -> str:  # type: ignore[type-arg]
+    """One delivery; retried with exponential backoff only on transport errors and 5xx (see delivery_attempt)."""
+    delivery = NotificationDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    final = self.request.retries >= settings.NOTIFY_MAX_RETRIES
+    outcome = delivery_attempt(delivery=delivery, final=final)
+    if outcome == "retry":
+        raise self.retry(countdown=retry_countdown(self.request.retries))
+    return outcome

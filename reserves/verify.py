@@ -118,13 +118,21 @@ def verify(
     digest = hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
     if digest != input_hash:
         diffs.append(Difference("input_hash", input_hash, digest))
-    diffs += compare_outputs(outputs, compute(inputs), label="recomputed from stored inputs:")
+    diffs += _recompare(outputs, inputs, label="recomputed from stored inputs:")
     if rpc_for is not None:
         fresh, chain_diffs = reread(inputs, rpc_for)
         diffs += chain_diffs
         if chain_diffs:
-            diffs += compare_outputs(outputs, compute(fresh), label="recomputed from the chain:")
+            diffs += _recompare(outputs, fresh, label="recomputed from the chain:")
     return diffs
+
+
+def _recompare(outputs: dict[str, Any], inputs: dict[str, Any], *, label: str) -> list[Difference]:
+    try:
+        computed = compute(inputs)
+    except (ValueError, KeyError) as exc:  # inputs of a format this code cannot recompute
+        return [Difference(f"{label} compute", "recomputable", f"{type(exc).__name__}: {exc}")]
+    return compare_outputs(outputs, computed, label=label)
 
 
 def stored_readings_differences(inputs: dict[str, Any]) -> list[Difference]:

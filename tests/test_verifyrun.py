@@ -91,21 +91,23 @@ def test_it_reports_inputs_rewritten_consistently_because_the_chain_disagrees(an
         par_outstanding=out["par_outstanding"],
         ratio=out["ratio"],
         headroom=out["headroom"],
+        outputs=out,
     )
     ok, text = _verify(str(honest_run.pk), "--rpc", anvil.url)
     assert not ok
     assert "totalSupply" in text and "recomputed from the chain: outstanding" in text
 
 
-def test_a_coin_whose_reads_fail_turns_stale(anvil, honest_run):
-    """A dead RPC leaves the last reading standing; after CHAIN_STALE_AFTER the API says stale, never fresh."""
+def test_a_coin_whose_reads_fail_is_degraded_then_stale(anvil, honest_run):
+    """A dead RPC leaves the last reading standing: degraded at once, stale after CHAIN_STALE_AFTER, never fresh."""
     network = Network.objects.get(chain_id=31337)
     network.rpc_urls = ["http://127.0.0.1:9/"]  # nothing listens there: every read fails
     network.save(update_fields=["rpc_urls"])
     with pytest.raises(RpcError):
         supply_read_network(network=network)
     client = Client()
-    assert client.get("/api/v1/stablecoins/HKDA/").json()["freshness"]["status"] == "fresh"
+    freshness = client.get("/api/v1/stablecoins/HKDA/").json()["freshness"]
+    assert freshness["status"] == "degraded" and "failed" in freshness["reason"]
     SupplyReading.objects.update(read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 1))
     body = client.get("/api/v1/stablecoins/HKDA/").json()
     assert body["freshness"]["status"] == "stale"

@@ -71,6 +71,7 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
     assert usdx["reserves"]["amount"] == "4800000.000000000000000000"
     assert usdx["outstanding"]["amount"] == "5000000.000000000000000000"  # 6m minted, 1m in the treasury
     assert usdx["backing_ratio"] == "0.960000000000"
+    assert usdx["backing_ratio_display"] == "0.9600"
     assert usdx["headroom"] == "-200000.000000000000000000"
     [flag] = usdx["open_flags"]
     assert (flag["rule"], flag["severity"], flag["status"]) == ("R1", "critical", "open")
@@ -88,6 +89,20 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
     page = regulator.get("/regulator/").content.decode()
     assert "USDX" in page and "Under" in page and "R1 critical" in page
     assert f"block {block['block_number']}" in page
+    _wait_for_runs(trigger="attestation")
+
+
+def _wait_for_runs(*, trigger: str, timeout: float = 30.0) -> None:
+    """Let the worker finish every coin's run, so the test's database flush never races its writes."""
+    from attest.models import Stablecoin
+    from reserves.models import ReconciliationRun
+
+    deadline = time.monotonic() + timeout
+    while ReconciliationRun.objects.filter(trigger=trigger).values("stablecoin").distinct().count() < (
+        Stablecoin.objects.count()
+    ):
+        assert time.monotonic() < deadline, f"not every coin got a {trigger} run"
+        time.sleep(0.25)
 
 
 def _coin_id(symbol: str) -> int:
@@ -107,6 +122,7 @@ def test_the_scheduled_read_stores_supply_pinned_below_head(anvil, chain_snapsho
     while not SupplyReading.objects.filter(deployment__stablecoin__symbol="USDX").exists():
         assert time.monotonic() < deadline, "no reading arrived"
         time.sleep(0.25)
+    _wait_for_runs(trigger="supply")
     reading = SupplyReading.objects.filter(deployment__stablecoin__symbol="USDX").first()
     assert reading is not None
     head = int(anvil.rpc.call("eth_blockNumber"), 16)

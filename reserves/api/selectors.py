@@ -78,6 +78,12 @@ def run_public(*, run_id: int) -> ReconciliationRun | None:
     return run
 
 
+def _kept_buckets(inputs: dict[str, Any]) -> set[str]:
+    """Deduction buckets the run's profile counts as outstanding (rule pack format 2, or format 1's list)."""
+    pack = inputs.get("rulepack") or {}
+    return set(pack.get("outstanding_keeps", inputs.get("outstanding_buckets", [])))
+
+
 @dataclass
 class SupplyTable:
     freshness: Freshness
@@ -92,7 +98,7 @@ def supply_table(*, stablecoin: Stablecoin) -> SupplyTable:
     latest = (
         ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk").only("inputs").first()
     )
-    kept = set(latest.inputs.get("outstanding_buckets", [])) if latest else set()
+    kept = _kept_buckets(latest.inputs) if latest else set()
     now = timezone.now()
     limit = settings.CHAIN_STALE_AFTER
     rows: list[dict[str, Any]] = []
@@ -162,19 +168,27 @@ def run_bundle(run: ReconciliationRun) -> dict[str, Any]:
         "format": "attest-run-bundle/1",
         "run": run,
         "inputs": run.inputs,
-        "outputs": {
-            "status": run.status,
-            "outstanding": _text(run.outstanding),
-            "par_outstanding": _text(run.par_outstanding),
-            "reserves": _text(run.reserves),
-            "ratio": _text(run.ratio),
-            "headroom": _text(run.headroom),
-            "results": run.results,
-        },
+        "outputs": run_outputs(run),
         "verify": (
             f"python manage.py verifyrun {run.pk} [--rpc URL]  # or: verifyrun --bundle FILE --rpc URL; "
             "re-reads every reading at its block hash and recomputes with reserves.compute.compute"
         ),
+    }
+
+
+def run_outputs(run: ReconciliationRun) -> dict[str, Any]:
+    """What compute() returned for the run: stored whole since rule packs; rebuilt from the columns before."""
+    stored: dict[str, Any] | None = getattr(run, "outputs", None)
+    if stored:
+        return stored
+    return {
+        "status": run.status,
+        "outstanding": _text(run.outstanding),
+        "par_outstanding": _text(run.par_outstanding),
+        "reserves": _text(run.reserves),
+        "ratio": _text(run.ratio),
+        "headroom": _text(run.headroom),
+        "results": run.results,
     }
 
 

@@ -95,6 +95,11 @@ class StablecoinSerializer(serializers.Serializer):  # type: ignore[type-arg]
         allow_null=True,
         help_text="eligible reserves / par value outstanding, cut (not rounded) to 12 places",
     )
+    backing_ratio_display = serializers.CharField(
+        source="run.ratio_display",
+        allow_null=True,
+        help_text="the backing ratio cut (never rounded up) to 4 places, for display; compare with backing_ratio",
+    )
     headroom = amount_field("run.headroom", "reserves - par value outstanding (negative: shortfall)")
     outstanding = OutstandingSerializer(source="*", help_text="tokens outstanding and the blocks read")
     reserves = ReservesSerializer(source="*", help_text="attested reserves and the attestation they come from")

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chain.models import Network
 from chain.rpc import RpcClient, RpcError, hex_int
+from reserves.api.selectors import run_outputs
 from reserves.models import ReconciliationRun
 from reserves.verify import Difference, stored_readings_differences, verify
 
@@ -61,15 +62,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no run {options['run']}")
             label = f"run {run.pk} ({run.stablecoin.symbol}, {run.created_at:%Y-%m-%d %H:%M:%S})"
             inputs, input_hash = run.inputs, run.input_hash
-            outputs = {
-                "status": run.status,
-                "outstanding": run.outstanding,
-                "par_outstanding": run.par_outstanding,
-                "reserves": run.reserves,
-                "ratio": run.ratio,
-                "headroom": run.headroom,
-                "results": run.results,
-            }
+            outputs = run_outputs(run)
             extra = stored_readings_differences(inputs)
         diffs = extra + verify(
             inputs=inputs, input_hash=input_hash, outputs=outputs, rpc_for=None if options["no_chain"] else rpc_for

@@ -1,0 +1,180 @@
+"""Reorg check: confirm provisional readings and ledger rows, or discard what a reorg orphaned.
+
+Steps of one check on a network (``reorg_check_network``):
+
+1. Collect, from the database, the (block number, block hash) of every provisional reading, every
+   unconfirmed ledger row and every ledger cursor of the network.
+2. Ask the node, with no transaction open, for the canonical header at each of those numbers.
+3. In one short transaction, with the network's cursors locked:
+   - a reading whose hash differs from the canonical one becomes ``orphaned`` (kept for the audit
+     trail, never published), and ledger checks built on it are deleted;
+   - the ledger is rewound to the last block known to be on the canonical chain below the lowest
+     orphaned block: a block hash commits to all its ancestors, so any verified block is a safe
+     point. Ledger rows above it are deleted and the cursors set back, so the next indexing run
+     reads that range again from the new chain;
+   - rows whose hash matches and whose block is at least ``confirmations`` deep become confirmed,
+     and are never checked again.
+4. If a reading was orphaned, read the network's supply again at the new finalised head (which
+   tells reconciliation through the ``supply_read`` hook).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
+from chain.rpc import RpcClient, RpcError, hex_int
+from chain.services import supply_read_all
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReorgOutcome:
+    checked_blocks: int = 0
+    confirmed_readings: int = 0
+    confirmed_ledger_rows: int = 0
+    orphaned_readings: list[int] = field(default_factory=list)
+    discarded_ledger_rows: int = 0
+    rewound_to: int | None = None
+    reread: int = 0
+
+
+def canonical_hashes(rpc: RpcClient, numbers: list[int], *, batch_size: int) -> dict[int, str | None]:
+    """The canonical block hash at each number; None where the chain (now) ends below it."""
+    hashes: dict[int, str | None] = {}
+    for start in range(0, len(numbers), batch_size):
+        chunk = numbers[start : start + batch_size]
+        answers = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+        for n, answer in zip(chunk, answers, strict=True):
+            block_hash = answer.get("hash") if isinstance(answer, dict) else None
+            hashes[n] = block_hash.lower() if isinstance(block_hash, str) else None
+    return hashes
+
+
+def _rewind_point(network: Network, below: int, verified: dict[int, str]) -> tuple[int, str]:
+    """The newest block under ``below`` known to be canonical: verified just now, or confirmed before."""
+    candidates = [(n, h) for n, h in verified.items() if n < below]
+    # Confirmed rows were checked at confirmation depth; the policy treats them as final.
+    confirmed_reading = (
+        SupplyReading.objects.filter(
+            deployment__network=network, status=ReadingStatus.CONFIRMED, block_number__lt=below
+        )
+        .order_by("-block_number")
+        .values_list("block_number", "block_hash")
+        .first()
+    )
+    confirmed_entry = (
+        LedgerEntry.objects.filter(deployment__network=network, confirmed=True, block_number__lt=below)
+        .order_by("-block_number")
+        .values_list("block_number", "block_hash")
+        .first()
+    )
+    final_point = (
+        LedgerCursor.objects.filter(deployment__network=network, final_block__gte=0, final_block__lt=below)
+        .order_by("-final_block")
+        .values_list("final_block", "final_hash")
+        .first()
+    )
+    candidates += [c for c in (confirmed_reading, confirmed_entry, final_point) if c is not None]
+    if not candidates:
+        return -1, ""
+    number, block_hash = max(candidates)
+    return int(number), str(block_hash)
+
+
+def reorg_check_network(*, network: Network) -> ReorgOutcome:
+    """Confirm or orphan the network's provisional rows against the canonical chain (see the module doc)."""
+    outcome = ReorgOutcome()
+    readings = list(
+        SupplyReading.objects.filter(deployment__network=network, status=ReadingStatus.PROVISIONAL).values_list(
+            "pk", "block_number", "block_hash"
+        )
+    )
+    entry_blocks = set(
+        LedgerEntry.objects.filter(deployment__network=network, confirmed=False)
+        .values_list("block_number", "block_hash")
+        .distinct()
+    )
+    cursors_seen = {
+        pk: (n, h)
+        for pk, n, h in LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0)
+        .exclude(block_hash="")
+        .values_list("pk", "block_number", "block_hash")
+    }
+    stored = {(n, h) for _pk, n, h in readings} | entry_blocks | set(cursors_seen.values())
+    if not stored:
+        return outcome
+
+    rpc = network.rpc()
+    served = hex_int(rpc.call("eth_chainId"))
+    if served != network.chain_id:
+        raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
+    head = hex_int(rpc.call("eth_blockNumber"))
+    settled = head - network.confirmations
+    numbers = {n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set())
+    canonical = canonical_hashes(rpc, sorted(numbers), batch_size=settings.CHAIN_BATCH_SIZE)
+    outcome.checked_blocks = len(canonical)
+
+    orphaned = {(n, h) for n, h in stored if canonical.get(n) != h}
+    verified = {n: h for n, h in canonical.items() if h is not None and (n, h) in stored}
+    deep = [h for n, h in verified.items() if n <= head - network.confirmations]
+    orphaned_pks = [pk for pk, n, h in readings if (n, h) in orphaned]
+
+    with transaction.atomic():
+        cursors = list(LedgerCursor.objects.select_for_update().filter(deployment__network=network))
+        if orphaned:
+            low = min(n for n, _h in orphaned)
+            rewind, rewind_hash = _rewind_point(network, low, verified)
+            outcome.rewound_to = rewind
+            if orphaned_pks:
+                SupplyReading.objects.filter(pk__in=orphaned_pks).update(status=ReadingStatus.ORPHANED)
+                LedgerCheck.objects.filter(
+                    Q(reading_from_id__in=orphaned_pks) | Q(reading_to_id__in=orphaned_pks)
+                ).delete()
+            outcome.discarded_ledger_rows, _ = LedgerEntry.objects.filter(
+                deployment__network=network, block_number__gt=rewind
+            ).delete()
+            for cursor in cursors:
+                if cursor.block_number > rewind:
+                    cursor.block_number, cursor.block_hash = rewind, rewind_hash
+                    if cursor.final_block > rewind:  # a reorg deeper than the confirmation depth
+                        cursor.final_block, cursor.final_hash = rewind, rewind_hash
+                    cursor.save(update_fields=["block_number", "block_hash", "final_block", "final_hash", "updated_at"])
+            log.warning(
+                "reorg on %s: %d block(s) orphaned from %d; ledger rewound to %d, %d reading(s) orphaned",
+                network.name,
+                len(orphaned),
+                low,
+                rewind,
+                len(orphaned_pks),
+            )
+        outcome.orphaned_readings = orphaned_pks
+        for cursor in cursors:
+            # A canonical cursor vouches for every block below it: remember the deepest settled one.
+            if cursors_seen.get(cursor.pk) != (cursor.block_number, cursor.block_hash):
+                continue  # rewound just now, or moved by the indexer since we looked
+            if (cursor.block_number, cursor.block_hash) not in verified.items():
+                continue
+            final = (cursor.block_number, cursor.block_hash) if cursor.block_number <= settled else None
+            if final is None and canonical.get(settled):
+                final = (settled, str(canonical[settled]))
+            if final is not None and final[0] > cursor.final_block:
+                cursor.final_block, cursor.final_hash = final
+                cursor.save(update_fields=["final_block", "final_hash", "updated_at"])
+        outcome.confirmed_readings = SupplyReading.objects.filter(
+            deployment__network=network, status=ReadingStatus.PROVISIONAL, block_hash__in=deep
+        ).update(status=ReadingStatus.CONFIRMED)
+        outcome.confirmed_ledger_rows = LedgerEntry.objects.filter(
+            deployment__network=network, confirmed=False, block_hash__in=deep
+        ).update(confirmed=True)
+
+    if orphaned_pks:
+        # Replace what was orphaned with a reading of the chain as it stands now.
+        outcome.reread = supply_read_all(network=network)
+    return outcome

@@ -1,0 +1,77 @@
+"""A real HTTP server on a free loopback port that stands in front of anvil and misbehaves on demand.
+
+Modes: ``forward`` (a faithful proxy), ``timeout`` (answers after the client gave up), ``500``,
+``garbage`` (HTTP 200 with a body that is not JSON), ``rpc_error`` (a well-formed JSON-RPC error for
+every call), ``lie`` (forwards, but adds one to every 32-byte ``eth_call`` result).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+
+class FaultyRpc:
+    def __init__(self, upstream: str, mode: str = "forward", *, delay: float = 1.0) -> None:
+        self.upstream = upstream
+        self.mode = mode
+        self.delay = delay
+        self.requests = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                proxy.requests += 1
+                status, payload = proxy.answer(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and hung up, as intended
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread.start()
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
+        if self.mode == "timeout":
+            time.sleep(self.delay)
+        if self.mode == "500":
+            return 500, b"upstream exploded"
+        if self.mode == "garbage":
+            return 200, b"<html>Bad gateway</html>"
+        request = json.loads(body)
+        if self.mode == "rpc_error":
+            items = request if isinstance(request, list) else [request]
+            errors = [
+                {"jsonrpc": "2.0", "id": item["id"], "error": {"code": -32000, "message": "header not found"}}
+                for item in items
+            ]
+            return 200, json.dumps(errors if isinstance(request, list) else errors[0]).encode()
+        upstream = requests.post(self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        answer = upstream.json()
+        if self.mode == "lie":
+            methods = {item["id"]: item["method"] for item in (request if isinstance(request, list) else [request])}
+            for item in answer if isinstance(answer, list) else [answer]:
+                result = item.get("result")
+                if methods.get(item.get("id")) == "eth_call" and isinstance(result, str) and len(result) == 66:
+                    item["result"] = "0x" + f"{int(result, 16) + 1:064x}"
+        return 200, json.dumps(answer).encode()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

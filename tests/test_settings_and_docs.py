@@ -1,0 +1,62 @@
+"""Settings fail loudly, and every environment variable they read is documented."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _settings_env_vars() -> set[str]:
+    source = (REPO / "config" / "settings.py").read_text()
+    names = set(re.findall(r'\benv(?:bool|int|secret)?\(\s*"([A-Z0-9_]+)"', source))
+    assert names, "no env() calls found: did the helpers get renamed?"
+    return names
+
+
+def test_every_env_var_is_in_env_example_and_readme():
+    example = (REPO / ".env.example").read_text()
+    readme = (REPO / "README.md").read_text()
+    missing_example = {n for n in _settings_env_vars() if not re.search(rf"^#?\s*{n}=", example, re.M)}
+    missing_readme = {n for n in _settings_env_vars() if f"`{n}`" not in readme}
+    assert not missing_example, f".env.example lacks {sorted(missing_example)}"
+    assert not missing_readme, f"README's configuration table lacks {sorted(missing_readme)}"
+
+
+def _django_check(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}}
+    clean.update(env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); django.setup()",
+        ],
+        cwd=REPO,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = _django_check(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_it_reads_the_secret_key_from_a_file(tmp_path):
+    key = tmp_path / "key"
+    key.write_text("from-a-file\n")
+    assert _django_check(DEBUG="0", SECRET_KEY_FILE=str(key)).returncode == 0
+
+
+def test_it_rejects_a_boolean_it_cannot_read():
+    result = _django_check(DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
