@@ -292,3 +292,12 @@ def test_per_coin_tables_take_the_same_number_of_queries_whatever_the_number_of_
     run_id = client.get("/api/v1/stablecoins/C00/").json()["run_id"]
     assert [_queries(client, u) for u in urls] == few
     assert _queries(client, f"/api/v1/runs/{run_id}/") == _queries(client, f"/api/v1/runs/{run_id}/bundle/") == 1
+
+
+def test_a_server_error_under_api_is_json_too(rf):
+    from reserves.api.errors import server_error
+
+    answer = server_error(rf.get("/api/v1/stablecoins/"))
+    assert answer.status_code == 500
+    assert answer["Content-Type"] == "application/json"
+    assert b'"code": "server_error"' in answer.content

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -73,3 +75,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body["details"] = detail
     response.data = {"error": body}
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: under /api/ the same JSON error body as every other API error; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "server_error", "message": "internal server error", "status": 500}}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
