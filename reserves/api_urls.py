@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import path, re_path
+from django.urls import path
 
 from reserves.api import coins, runs
 
@@ -20,5 +20,3 @@ urlpatterns = [
 ]
 if settings.ATTEST_BENCH:
     urlpatterns.append(path("bench/trivial/", runs.trivial, name="api-bench-trivial"))
-# Last: anything else under /api/v1/ answers a JSON 404 like every other API error.
-urlpatterns.append(re_path(r"^(?P<path>.*)$", runs.NotFoundApi.as_view(), name="api-not-found"))

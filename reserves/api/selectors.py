@@ -141,16 +141,35 @@ def supply_table(*, stablecoin: Stablecoin) -> SupplyTable:
     )
 
 
+def _has_signatures() -> bool:
+    """Whether attestation signing (an ``AttestationSignature`` model, related name ``signatures``) is installed."""
+    return any(rel.get_accessor_name() == "signatures" for rel in Attestation._meta.related_objects)
+
+
 def attestation_signatures(attestation: Attestation) -> list[dict[str, Any]]:
-    """Signatures over the attestation. Signing (issue 4) fills this; until then there are none."""
-    return []
+    """Signatures over the attestation's canonical payload (EIP-712), from attestation signing when present."""
+    if not _has_signatures():
+        return []
+    return [
+        {
+            "signer": getattr(s, "signer_address", ""),
+            "role": getattr(s, "role", ""),
+            "algorithm": getattr(s, "algorithm", "eip712"),
+            "public_key": getattr(s, "signer_address", ""),
+            "signature": getattr(s, "signature", ""),
+            "payload_sha256": getattr(s, "payload_sha256", ""),
+            "signed_at": getattr(s, "signed_at", None),
+        }
+        for s in getattr(attestation, "signatures").all()  # noqa: B009 - absent until signing is merged
+    ]
 
 
 def attestations_published(*, stablecoin: Stablecoin) -> QuerySet[Attestation]:
+    related = ["holdings", "signatures"] if _has_signatures() else ["holdings"]
     return (
         Attestation.objects.filter(stablecoin=stablecoin, status__in=PUBLISHED_ATTESTATION)
         .select_related("supersedes")
-        .prefetch_related("holdings")
+        .prefetch_related(*related)
         .order_by("-as_of", "-version")
     )
 
@@ -158,7 +177,7 @@ def attestations_published(*, stablecoin: Stablecoin) -> QuerySet[Attestation]:
 def attestation_public(attestation: Attestation) -> Attestation:
     holdings = list(attestation.holdings.all())
     setattr(attestation, "total_reserves", sum((h.market_value for h in holdings), Decimal(0)))  # noqa: B010
-    setattr(attestation, "signatures", attestation_signatures(attestation))  # noqa: B010
+    setattr(attestation, "public_signatures", attestation_signatures(attestation))  # noqa: B010
     return attestation
 
 

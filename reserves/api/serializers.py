@@ -182,7 +182,8 @@ class SignatureSerializer(serializers.Serializer):  # type: ignore[type-arg]
     algorithm = serializers.CharField(help_text="signature scheme, e.g. eip712 or ed25519")
     public_key = serializers.CharField(help_text="key or address that verifies the signature")
     signature = serializers.CharField(help_text="the signature over the attestation's canonical JSON")
-    signed_at = serializers.DateTimeField(help_text="when it was signed")
+    payload_sha256 = serializers.CharField(help_text="SHA-256 of the canonical JSON that was signed")
+    signed_at = serializers.DateTimeField(allow_null=True, help_text="when it was signed")
 
 
 class AttestationSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -200,7 +201,9 @@ class AttestationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     opinion = serializers.CharField(help_text="the assurer's opinion, if any")
     total_reserves = amount_field(None, "sum of the holdings' market values (all currencies as stated)")
     document_sha256 = serializers.CharField(help_text="SHA-256 of the accountant's report (empty if none)")
-    signatures = SignatureSerializer(many=True, help_text="signatures over the attestation (empty until signed)")
+    signatures = SignatureSerializer(
+        source="public_signatures", many=True, help_text="signatures over the attestation (empty until signed)"
+    )
     holdings = HoldingSerializer(many=True, help_text="the reserve lines")
 
 
