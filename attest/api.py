@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attest.audit import audit_head
 from attest.csvimport import holdings_from_csv
 from attest.models import Attestation, Role, Stablecoin
 from attest.selectors import attestations_visible_to, user_role
@@ -312,14 +311,3 @@ class AttestationAmendApi(_Api):
 class AttestationBundleApi(_Api):
     def get(self, request: Request, pk: int) -> Response:
         return Response(attestation_bundle(self.visible(pk)))
-
-
-class AuditHeadApi(APIView):
-    """Public: the audit log's newest entry number and hash, to compare with `manage.py verifyaudit`."""
-
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
-    def get(self, request: Request) -> Response:
-        seq, head = audit_head()
-        return Response({"seq": seq, "head": head})

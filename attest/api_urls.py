@@ -32,5 +32,4 @@ urlpatterns = [
     path(
         "issuer/attestations/<int:pk>/bundle/", api.AttestationBundleApi.as_view(), name="api-issuer-attestation-bundle"
     ),
-    path("audit/head/", api.AuditHeadApi.as_view(), name="api-audit-head"),
 ]

@@ -208,6 +208,29 @@ ATTEST_HOOKS: dict[str, list[str]] = {
     "ledger_mismatch": ["reserves.services.on_supply_read"],
 }
 
+# The Django cache: anonymous API throttling counts requests here, so every web process must share
+# it (Redis). Only the no-Redis demo mode (CELERY_TASK_ALWAYS_EAGER=1, one process) falls back to
+# process memory. Keys are prefixed with the database name so deployments sharing a Redis stay apart.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        if CELERY_TASK_ALWAYS_EAGER
+        else {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"attest:{DATABASES['default']['NAME']}",
+        }
+    )
+}
+
+# Public API: requests per anonymous client (by IP), "N/second|minute|hour|day"; empty turns it off.
+API_ANON_RATE = env("API_ANON_RATE", "300/minute")
+# Seconds each web process reuses a computed public API answer (0: never). Bounds how much later than
+# the database an answer may be, on top of the Cache-Control TTLs; reused answers carry an Age header.
+API_CACHE_SECONDS = envint("API_CACHE_SECONDS", "2")
+# 1 adds /api/v1/bench/trivial/, a do-nothing JSON view that bench/api.py compares the API with.
+ATTEST_BENCH = envbool("ATTEST_BENCH", "0")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -215,13 +238,23 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["reserves.api.errors.AnonApiThrottle"],
+    "EXCEPTION_HANDLER": "reserves.api.errors.api_exception_handler",
+    # How many reverse proxies stand in front: throttling then keys on the client address they add to
+    # X-Forwarded-For. 0 (default) keys on the socket address, so a client cannot dodge it with a forged header.
+    "NUM_PROXIES": envint("API_NUM_PROXIES", "0"),
     # Decimals travel as strings so no client parses money as a float.
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attest public reserve API",
     "VERSION": "1",
-    "DESCRIPTION": "Stablecoin reserves against on-chain supply at pinned blocks.",
+    "DESCRIPTION": (
+        "Stablecoin reserves against on-chain supply at pinned blocks. Every figure carries the blocks it "
+        "was read at and a freshness status; amounts are decimal strings. See docs/api.md."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from attest.auth import ThrottledLoginView
+from reserves.api.docs import api_docs
+from reserves.api.runs import NotFoundApi
 from reserves.pages import public_coin
 from reserves.views import home
 
@@ -18,4 +20,9 @@ urlpatterns = [
     path("api/v1/", include("reserves.api_urls")),
     path("api/v1/", include("attest.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
+    # Keep last: anything else under /api/v1/ answers a JSON 404 like every other API error.
+    re_path(r"^api/v1/(?P<path>.*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
+
+handler500 = "reserves.api.errors.server_error"

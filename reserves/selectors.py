@@ -8,20 +8,31 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Stablecoin
 from chain.health import failing_reads
-from chain.models import ReadingStatus, SupplyReading
+from chain.models import Deployment, ReadingStatus
 from reserves.models import Flag, FlagStatus, ReconciliationRun
 
 
 @dataclass
 class Freshness:
+    """How current the chain data under a coin's figures is.
+
+    ``fresh``: every deployment was read within CHAIN_STALE_AFTER seconds and the figures cover them all.
+    ``stale``: the least recently read deployment is older than that (reads are failing or stopped).
+    ``degraded``: the newest read of one of its networks failed (the figures are the last good ones), some
+    deployment has never been read, or the figures leave one out. Orphaned readings never count.
+    ``no_data``: nothing has been read yet.
+    """
+
     status: str  # fresh | stale | degraded | no_data
     age_seconds: int | None
     read_at: datetime | None
+    reason: str = ""
+    max_age_seconds: int = 0
 
 
 @dataclass
@@ -55,14 +66,28 @@ class CoinSummary:
         return list(seen.values())
 
 
-def _freshness(read_at: datetime | None, *, degraded: bool = False) -> Freshness:
+def freshness_of(
+    read_at: datetime | None,
+    *,
+    unread: int = 0,
+    uncovered: int = 0,
+    failing: str = "",
+    now: datetime | None = None,
+) -> Freshness:
+    """Freshness from the oldest latest read of the deployments, and how many were never read or left out."""
+    limit = settings.CHAIN_STALE_AFTER
     if read_at is None:
-        return Freshness("no_data", None, None)
-    age = int((timezone.now() - read_at).total_seconds())
-    if age > settings.CHAIN_STALE_AFTER:
-        return Freshness("stale", age, read_at)
-    # The newest read of one of the coin's networks failed: the figures are the last good ones, not current.
-    return Freshness("degraded" if degraded else "fresh", age, read_at)
+        return Freshness("no_data", None, None, "no supply reading yet", limit)
+    age = max(0, int(((now or timezone.now()) - read_at).total_seconds()))
+    if age > limit:
+        return Freshness("stale", age, read_at, f"chain data is {age} s old, more than {limit} s", limit)
+    if failing:
+        return Freshness("degraded", age, read_at, failing, limit)
+    if unread:
+        return Freshness("degraded", age, read_at, f"{unread} deployment(s) never read", limit)
+    if uncovered:
+        return Freshness("degraded", age, read_at, f"the figures leave out {uncovered} deployment(s)", limit)
+    return Freshness("fresh", age, read_at, "", limit)
 
 
 def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[CoinSummary]:
@@ -93,28 +118,38 @@ def coin_summaries(*, published_only: bool, symbol: str | None = None) -> list[C
         Flag.objects.filter(stablecoin__in=coins).exclude(status=FlagStatus.RESOLVED).order_by("severity", "rule")
     ):
         flags[flag.stablecoin_id].append(flag)
-    # A coin is as fresh as its least recently read deployment.
-    oldest_read: dict[int, datetime] = {}
+    # A coin is as fresh as its least recently read deployment (one grouped query for all coins).
+    last_reads: dict[int, dict[int, datetime | None]] = defaultdict(dict)
     for row in (
-        SupplyReading.objects.filter(deployment__stablecoin__in=coins)
-        .exclude(status=ReadingStatus.ORPHANED)
-        .values("deployment_id", "deployment__stablecoin_id")
-        .annotate(last=Max("read_at"))
+        Deployment.objects.filter(stablecoin__in=coins)
+        .values("pk", "stablecoin_id")
+        .annotate(last=Max("readings__read_at", filter=~Q(readings__status=ReadingStatus.ORPHANED)))
     ):
-        coin_id = row["deployment__stablecoin_id"]
-        if coin_id not in oldest_read or row["last"] < oldest_read[coin_id]:
-            oldest_read[coin_id] = row["last"]
-    degraded = failing_reads(stablecoin_ids=[c.pk for c in coins])
-    return [
-        CoinSummary(
-            coin=c,
-            run=runs.get(c.latest_run_id),
-            attestation=attestations.get(c.latest_attestation_id),
-            flags=flags.get(c.pk, []),
-            freshness=_freshness(oldest_read.get(c.pk), degraded=c.pk in degraded),
+        last_reads[row["stablecoin_id"]][row["pk"]] = row["last"]
+    failing = failing_reads(stablecoin_ids=[c.pk for c in coins])
+    now = timezone.now()
+    summaries = []
+    for c in coins:
+        run = runs.get(c.latest_run_id)
+        reads = last_reads.get(c.pk, {})
+        known = [t for t in reads.values() if t is not None]
+        covered = {r["deployment_id"] for r in run.inputs.get("readings", [])} if run else set()
+        summaries.append(
+            CoinSummary(
+                coin=c,
+                run=run,
+                attestation=attestations.get(c.latest_attestation_id),
+                flags=flags.get(c.pk, []),
+                freshness=freshness_of(
+                    min(known) if known else None,
+                    unread=len(reads) - len(known),
+                    uncovered=len(set(reads) - covered) if run else 0,
+                    failing=failing.get(c.pk, ""),
+                    now=now,
+                ),
+            )
         )
-        for c in coins
-    ]
+    return summaries
 
 
 def runs_latest_by_profile(*, stablecoin: Stablecoin) -> dict[str, ReconciliationRun]:

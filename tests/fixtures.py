@@ -87,3 +87,10 @@ def celery_worker_process(
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _api_unthrottled(settings) -> None:
+    """Every test client shares 127.0.0.1; the throttling tests turn API_ANON_RATE back on for themselves."""
+    settings.API_ANON_RATE = ""
+    settings.API_CACHE_SECONDS = 0  # tests change rows between requests; the micro-cache test turns it on

@@ -1,0 +1,252 @@
+"""Output serializers of the public API. Every field says what it means (help_text): the schema and /api/docs/ show it.
+
+Amounts are ``DecimalField``s rendered as strings (COERCE_DECIMAL_TO_STRING), never JSON numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+def amount_field(source: str | None, help_text: str, *, allow_null: bool = True) -> serializers.DecimalField:
+    kwargs: dict[str, Any] = {"source": source} if source else {}
+    return serializers.DecimalField(
+        max_digits=100, decimal_places=18, allow_null=allow_null, help_text=help_text, **kwargs
+    )
+
+
+class BlockSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField(help_text="EIP-155 chain id of the network")
+    block_number = serializers.IntegerField(help_text="number of the block the figure was read at")
+    block_hash = serializers.CharField(help_text="0x-prefixed hash of the block the figure was read at")
+    block_time = serializers.DateTimeField(help_text="timestamp of that block (UTC)")
+
+
+class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    status = serializers.ChoiceField(
+        choices=["fresh", "stale", "degraded", "no_data"],
+        help_text=(
+            "fresh: every deployment read within max_age_seconds and covered by the figures; stale: the oldest "
+            "latest read is older than that (reads failing or stopped); degraded: a deployment was never read or "
+            "is left out of the figures; no_data: nothing read yet. Never fresh when reads fail."
+        ),
+    )
+    age_seconds = serializers.IntegerField(
+        allow_null=True, help_text="seconds between read_at and this response (null without data)"
+    )
+    read_at = serializers.DateTimeField(
+        allow_null=True, help_text="when the least recently read deployment was last read from the chain"
+    )
+    max_age_seconds = serializers.IntegerField(help_text="CHAIN_STALE_AFTER: older chain data is stale")
+    reason = serializers.CharField(help_text="why the status is not fresh; empty when fresh")
+
+
+class OutstandingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    amount = amount_field("run.outstanding", "tokens outstanding: total supply minus deduction buckets, all chains")
+    par_value_amount = amount_field("run.par_outstanding", "outstanding x par value, in the reference currency")
+    blocks = BlockSerializer(many=True, help_text="the pinned blocks the amount was read at, one per chain")
+
+
+class ReservesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    amount = amount_field("run.reserves", "attested eligible reserves in the reference currency")
+    attestation_as_of = serializers.DateTimeField(
+        source="attestation.as_of", allow_null=True, help_text="the instant the standing attestation states"
+    )
+    attestation_version = serializers.IntegerField(
+        source="attestation.version", allow_null=True, help_text="version of the standing attestation"
+    )
+
+
+class FlagSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    rule = serializers.CharField(help_text="rule id, e.g. R1 (full backing)")
+    profile = serializers.CharField(help_text="jurisdiction profile of the rule pack (HK, US_GENIUS, ...)")
+    severity = serializers.CharField(help_text="critical, high, medium or low")
+    status = serializers.CharField(help_text="open or acknowledged (resolved flags are not listed)")
+    message = serializers.CharField(help_text="what the rule found, with the figures")
+    opened_at = serializers.DateTimeField(help_text="when the flag was first raised")
+
+
+class LinksSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    history = serializers.CharField(help_text="URL of the coin's history")
+    supply = serializers.CharField(help_text="URL of the coin's per-chain supply")
+    attestations = serializers.CharField(help_text="URL of the coin's published attestations")
+    runs = serializers.CharField(help_text="URL of the coin's reconciliation runs")
+    run = serializers.CharField(allow_null=True, help_text="URL of the run behind these figures")
+    bundle = serializers.CharField(allow_null=True, help_text="URL of that run's reproducibility bundle")
+
+
+class StablecoinSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    symbol = serializers.CharField(source="coin.symbol", help_text="ticker, the key of every per-coin URL")
+    name = serializers.CharField(source="coin.name", help_text="the coin's name")
+    issuer = serializers.CharField(source="coin.issuer.name", help_text="legal name of the issuer")
+    currency = serializers.CharField(source="coin.currency", help_text="ISO 4217 reference currency")
+    par_value = serializers.DecimalField(
+        source="coin.par_value", max_digits=20, decimal_places=6, help_text="reference currency per token"
+    )
+    status = serializers.CharField(
+        help_text="backed, under_collateralised, no_attestation, no_supply or no_run (nothing computed yet)"
+    )
+    backing_ratio = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=12,
+        source="run.ratio",
+        allow_null=True,
+        help_text="eligible reserves / par value outstanding, cut (not rounded) to 12 places",
+    )
+    backing_ratio_display = serializers.CharField(
+        source="run.ratio_display",
+        allow_null=True,
+        help_text="the backing ratio cut (never rounded up) to 4 places, for display; compare with backing_ratio",
+    )
+    headroom = amount_field("run.headroom", "reserves - par value outstanding (negative: shortfall)")
+    outstanding = OutstandingSerializer(source="*", help_text="tokens outstanding and the blocks read")
+    reserves = ReservesSerializer(source="*", help_text="attested reserves and the attestation they come from")
+    open_flags = FlagSerializer(source="flags", many=True, help_text="unresolved findings of the rules")
+    freshness = FreshnessSerializer(help_text="how current the chain data under these figures is")
+    run_id = serializers.IntegerField(source="run.pk", allow_null=True, help_text="the run behind these figures")
+    computed_at = serializers.DateTimeField(
+        source="run.created_at", allow_null=True, help_text="when that run computed the figures (the as-of time)"
+    )
+    profile = serializers.CharField(
+        source="run.profile", allow_null=True, help_text="rule-pack profile of that run (empty: no licence)"
+    )
+    rulepack_version = serializers.CharField(
+        source="run.rulepack_version", allow_null=True, help_text="version of the rules the run applied"
+    )
+    input_hash = serializers.CharField(
+        source="run.input_hash", allow_null=True, help_text="SHA-256 of the run's canonical inputs (see bundle)"
+    )
+    links = LinksSerializer(help_text="related resources")
+
+
+class HistoryPointSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    run_id = serializers.IntegerField(source="pk", help_text="the run this point comes from")
+    computed_at = serializers.DateTimeField(source="created_at", help_text="when the run computed it (as-of time)")
+    trigger = serializers.CharField(help_text="attestation, supply, schedule or manual")
+    profile = serializers.CharField(help_text="rule-pack profile")
+    status = serializers.CharField(help_text="backed, under_collateralised, no_attestation or no_supply")
+    backing_ratio = serializers.DecimalField(
+        source="ratio", max_digits=30, decimal_places=12, allow_null=True, help_text="reserves / par outstanding"
+    )
+    outstanding = amount_field(None, "tokens outstanding")
+    par_value_outstanding = amount_field("par_outstanding", "outstanding x par value, reference currency")
+    reserves = amount_field(None, "attested eligible reserves, reference currency")
+    headroom = amount_field(None, "reserves - par value outstanding")
+    attestation_version = serializers.IntegerField(
+        source="attestation_version_or_none", allow_null=True, help_text="attestation version used, if any"
+    )
+    blocks = BlockSerializer(many=True, help_text="the pinned blocks the outstanding figure was read at")
+
+
+class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField(help_text="EIP-155 chain id")
+    network = serializers.CharField(help_text="the network's registered name")
+    contract = serializers.CharField(help_text="token contract address of the deployment")
+    kind = serializers.CharField(help_text="native, bridged or proxy")
+    bucket = serializers.CharField(
+        help_text="total_supply (the contract's totalSupply()), or a deduction bucket: treasury, frozen, ..."
+    )
+    holder = serializers.CharField(help_text="the deduction address read (empty for total_supply)")
+    raw = serializers.CharField(help_text="integer base units as read, as a decimal string")
+    amount = amount_field(None, "raw scaled by the token's decimals", allow_null=False)
+    counted_as_outstanding = serializers.BooleanField(
+        help_text="true for total_supply; for a bucket, whether the latest run kept it in outstanding"
+    )
+    block_number = serializers.IntegerField(help_text="block the value was read at")
+    block_hash = serializers.CharField(help_text="hash of that block (each call was pinned to it)")
+    block_time = serializers.DateTimeField(help_text="timestamp of that block")
+    read_at = serializers.DateTimeField(help_text="when it was read")
+    age_seconds = serializers.IntegerField(help_text="seconds since read_at")
+    freshness = serializers.CharField(help_text="fresh, or stale when read_at is older than CHAIN_STALE_AFTER")
+
+
+class SupplySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    symbol = serializers.CharField(help_text="the coin")
+    freshness = FreshnessSerializer(help_text="the coin's chain data as a whole")
+    results = SupplyRowSerializer(many=True, help_text="one row per deployment and bucket, newest reading each")
+
+
+class HoldingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    line = serializers.IntegerField(help_text="line number in the attestation")
+    asset_class = serializers.CharField(help_text="cash, tbill, govt_mmf, ... (regulation.md §11.3)")
+    custodian = serializers.CharField(help_text="who holds the asset")
+    currency = serializers.CharField(help_text="ISO 4217 currency of the holding")
+    market_value = amount_field(None, "market value in that currency", allow_null=False)
+
+
+class SignatureSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    signer = serializers.CharField(help_text="who signed: issuer officer or auditor")
+    role = serializers.CharField(help_text="issuer or auditor")
+    algorithm = serializers.CharField(help_text="signature scheme, e.g. eip712 or ed25519")
+    public_key = serializers.CharField(help_text="key or address that verifies the signature")
+    signature = serializers.CharField(help_text="the signature over the attestation's canonical JSON")
+    payload_sha256 = serializers.CharField(help_text="SHA-256 of the canonical JSON that was signed")
+    signed_at = serializers.DateTimeField(allow_null=True, help_text="when it was signed")
+
+
+class AttestationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    version = serializers.IntegerField(help_text="version number; a restatement supersedes a lower one")
+    status = serializers.CharField(help_text="submitted or accepted")
+    supersedes_version = serializers.IntegerField(
+        source="supersedes.version", allow_null=True, help_text="the version this one restates, if any"
+    )
+    amendment_reason = serializers.CharField(help_text="why it restates an earlier version")
+    report_type = serializers.CharField(help_text="daily_statement, monthly_report, attestation, audit, ...")
+    as_of = serializers.DateTimeField(help_text="the instant the holdings are stated at")
+    submitted_at = serializers.DateTimeField(allow_null=True, help_text="when the issuer submitted it")
+    assurer_name = serializers.CharField(help_text="the accounting firm, if any")
+    engagement_type = serializers.CharField(help_text="examination, review, agreed_upon_procedures or audit")
+    opinion = serializers.CharField(help_text="the assurer's opinion, if any")
+    total_reserves = amount_field(None, "sum of the holdings' market values (all currencies as stated)")
+    document_sha256 = serializers.CharField(help_text="SHA-256 of the accountant's report (empty if none)")
+    signatures = SignatureSerializer(
+        source="public_signatures", many=True, help_text="signatures over the attestation (empty until signed)"
+    )
+    holdings = HoldingSerializer(many=True, help_text="the reserve lines")
+
+
+class RunSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField(help_text="run id")
+    symbol = serializers.CharField(source="stablecoin.symbol", help_text="the coin")
+    created_at = serializers.DateTimeField(help_text="when the run was computed")
+    trigger = serializers.CharField(help_text="attestation, supply, schedule or manual")
+    profile = serializers.CharField(help_text="rule-pack profile")
+    rulepack_version = serializers.CharField(help_text="version of the rules applied")
+    input_hash = serializers.CharField(help_text="SHA-256 of the canonical JSON of the inputs")
+    status = serializers.CharField(help_text="backed, under_collateralised, no_attestation or no_supply")
+    backing_ratio = serializers.DecimalField(
+        source="ratio", max_digits=30, decimal_places=12, allow_null=True, help_text="reserves / par outstanding"
+    )
+    outstanding = amount_field(None, "tokens outstanding")
+    par_value_outstanding = amount_field("par_outstanding", "outstanding x par value")
+    reserves = amount_field(None, "attested eligible reserves")
+    headroom = amount_field(None, "reserves - par value outstanding")
+
+
+class RunSerializer(RunSummarySerializer):
+    blocks = BlockSerializer(many=True, help_text="the pinned blocks the readings were taken at")
+    results = serializers.JSONField(help_text="per-rule results: rule, outcome, severity, message, figures")
+    inputs = serializers.JSONField(help_text="everything the run was computed from (see the bundle)")
+    bundle = serializers.CharField(help_text="URL of the reproducibility bundle")
+
+
+class BundleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    format = serializers.CharField(help_text="bundle format id, attest-run-bundle/1")
+    run = RunSummarySerializer(help_text="the run as stored")
+    inputs = serializers.JSONField(
+        help_text=(
+            "the run's inputs: readings (chain id, block number and hash, contract address, decimals, totalSupply "
+            "and every deduction balance with its address), attestation holdings, par value, buckets kept, "
+            "rule-pack version"
+        )
+    )
+    outputs = serializers.JSONField(help_text="the stored outputs, in the shape reserves.compute.compute returns")
+    verify = serializers.CharField(help_text="how to re-check it: the verifyrun command")
+
+
+class AuditHeadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    seq = serializers.IntegerField(help_text="sequence number of the newest audit-log entry (0: empty log)")
+    hash = serializers.CharField(help_text="its entry hash: SHA-256 chaining every entry before it")
+    at = serializers.DateTimeField(allow_null=True, help_text="when that entry was appended")
