@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, AttestationStatus, Holding, Licence, Stablecoin
+from attest.signing import HOLDING_PAYLOAD_FIELDS
 from chain.ledger import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
 from chain.rpc import RpcError
@@ -36,33 +37,8 @@ STANDING = [AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
 FLAGGING = ("fail", "warn")
 CLEARING = ("pass", "not_applicable")
 
-HOLDING_FIELDS = [
-    "line",
-    "asset_class",
-    "instrument_id",
-    "instrument_issuer",
-    "custodian",
-    "custodian_type",
-    "custodian_country",
-    "account_type",
-    "currency",
-    "face_value",
-    "market_value",
-    "fx_rate",
-    "regulator_approval_ref",
-    "valuation_method",
-    "issue_date",
-    "acquisition_date",
-    "maturity_date",
-    "segregated",
-    "encumbered",
-    "encumbrance_description",
-    "repo_counterparty",
-    "repo_collateral_type",
-    "repo_collateral_value",
-    "mmf_is_government",
-    "mmf_invests_solely_in_eligible",
-]
+# The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
+HOLDING_FIELDS = HOLDING_PAYLOAD_FIELDS
 ATTESTATION_FIELDS = [
     "report_type",
     "assurer_name",

@@ -1,0 +1,42 @@
+"""A network that cannot be read turns the coin's figures degraded, in the selectors and the public API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from chain.health import failing_reads
+from chain.rpc import RpcTransportError
+from chain.services import supply_read_network
+from chain.tests.test_faults import faulty, usdx_on  # noqa: F401 - fixtures
+from reserves.selectors import coin_summaries
+
+
+@pytest.mark.django_db
+def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(settings, anvil, faulty, usdx_on):  # noqa: F811
+    settings.CHAIN_RPC_RETRIES = 0
+    net = usdx_on([faulty.url])
+    supply_read_network(network=net)  # a good read first
+    [summary] = coin_summaries(published_only=True)
+    assert summary.freshness.status == "fresh"
+
+    faulty.mode = "500"
+    for failures in (1, 2):
+        with pytest.raises(RpcTransportError):
+            supply_read_network(network=net)
+        net.refresh_from_db()
+        assert net.consecutive_failures == failures
+        assert "HTTP 500" in net.last_error and net.last_error_at is not None
+    [summary] = coin_summaries(published_only=True)
+    assert summary.freshness.status == "degraded"  # the old reading is still there, but not current
+    public = Client().get("/api/v1/stablecoins/USDX/").json()
+    assert public["freshness"]["status"] == "degraded"
+    reason = failing_reads(stablecoin_ids=[summary.coin.pk])[summary.coin.pk]
+    assert reason.startswith("the latest 2 read(s) of local failed: RpcTransportError: HTTP 500")
+
+    faulty.mode = "forward"
+    supply_read_network(network=net)
+    net.refresh_from_db()
+    assert net.consecutive_failures == 0 and net.last_success_at is not None
+    [summary] = coin_summaries(published_only=True)
+    assert summary.freshness.status == "fresh"
