@@ -62,13 +62,21 @@ def attestation_review_queue() -> QuerySet[Attestation]:
     )
 
 
-def attestation_versions(attestation: Attestation) -> list[Attestation]:
-    """Every version of the same report: the chain of supersessions through this one, oldest first."""
+def attestation_versions(
+    attestation: Attestation, *, visible: QuerySet[Attestation] | None = None
+) -> list[Attestation]:
+    """Every version of the same report the viewer may see: the chain of supersessions through this one, oldest first.
+
+    One query: the coin's attestations are fetched once and the chain walked in Python.
+    """
+    rows = visible if visible is not None else Attestation.objects.all()
+    by_pk = {a.pk: a for a in rows.filter(stablecoin_id=attestation.stablecoin_id)}
+    by_parent = {a.supersedes_id: a for a in by_pk.values() if a.supersedes_id is not None}
     first = attestation
-    while first.supersedes_id is not None:
-        first = Attestation.objects.get(pk=first.supersedes_id)
+    while first.supersedes_id is not None and first.supersedes_id in by_pk:
+        first = by_pk[first.supersedes_id]
     versions = [first]
-    while (nxt := Attestation.objects.filter(supersedes_id=versions[-1].pk).first()) is not None:
+    while (nxt := by_parent.get(versions[-1].pk)) is not None:
         versions.append(nxt)
     return versions
 

@@ -189,7 +189,7 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "typed_data": json.dumps(typed_data(payload), indent=2),
         "signatures": list(attestation.signatures.all()),
         "comments": list(attestation.comments.select_related("author")),
-        "versions": attestation_versions(attestation),
+        "versions": attestation_versions(attestation, visible=attestations_visible_to(request.user)),
         "is_issuer": role == Role.ISSUER,
         "is_assigned_auditor": role == Role.AUDITOR and attestation.auditor_id == request.user.pk,
         "can_review": role == Role.REGULATOR and attestation.status == AttestationStatus.SUBMITTED,

@@ -27,8 +27,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from attest import hooks
 from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
-from chain.rpc import RpcClient, RpcError, hex_int
+from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 from chain.services import supply_read_all
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,11 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
     canonical = canonical_hashes(rpc, sorted(numbers), batch_size=settings.CHAIN_BATCH_SIZE)
     outcome.checked_blocks = len(canonical)
 
-    orphaned = {(n, h) for n, h in stored if canonical.get(n) != h}
+    if any(canonical.get(n) is None for n, _h in stored):
+        # A node that has not reached a block yet is behind, not evidence of a reorg: orphaning
+        # good rows on its word would rewind the ledger for nothing. Retry, or fail over.
+        raise RpcTransportError(f"{rpc.last_url} is behind: it lacks blocks we hold (its head is {head})")
+    orphaned = {(n, h) for n, h in stored if canonical[n] != h}
     verified = {n: h for n, h in canonical.items() if h is not None and (n, h) in stored}
     deep = [h for n, h in verified.items() if n <= head - network.confirmations]
     orphaned_pks = [pk for pk, n, h in readings if (n, h) in orphaned]
@@ -134,6 +139,18 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
             outcome.rewound_to = rewind
             if orphaned_pks:
                 SupplyReading.objects.filter(pk__in=orphaned_pks).update(status=ReadingStatus.ORPHANED)
+                # Judge the coins again on commit from their remaining readings, even if the re-read
+                # below fails: the latest run must not keep standing on an orphaned block.
+                hooks.emit(
+                    "supply_read",
+                    stablecoin_ids=sorted(
+                        set(
+                            SupplyReading.objects.filter(pk__in=orphaned_pks).values_list(
+                                "deployment__stablecoin_id", flat=True
+                            )
+                        )
+                    ),
+                )
                 LedgerCheck.objects.filter(
                     Q(reading_from_id__in=orphaned_pks) | Q(reading_to_id__in=orphaned_pks)
                 ).delete()

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from attest.locks import single_flight
 from reserves.models import DeliveryStatus, EndpointKind, NotificationDelivery, NotificationEndpoint
 
 if TYPE_CHECKING:
@@ -142,6 +143,16 @@ def delivery_attempt(*, delivery: NotificationDelivery, final: bool = False) -> 
 
     The HTTP request runs outside any transaction; the outcome is then written in one UPDATE.
     """
+    # One sender per delivery at a time (a redelivered task message, or two workers, must not send
+    # twice); the status is re-read under the lock.
+    with single_flight(f"delivery:{delivery.pk}", timeout=4 * settings.NOTIFY_TIMEOUT + 30) as mine:
+        if not mine:
+            return "retry"
+        delivery.refresh_from_db(fields=["status", "attempts"])
+        return _attempt(delivery=delivery, final=final)
+
+
+def _attempt(*, delivery: NotificationDelivery, final: bool) -> str:
     if delivery.status != DeliveryStatus.PENDING:
         return str(delivery.status)
     endpoint = delivery.endpoint

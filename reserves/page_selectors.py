@@ -18,7 +18,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from attest.models import AssetClass, Attestation, AttestationStatus, AuditEntry, Holding
-from chain.models import SupplyReading
+from chain.models import ReadingStatus, SupplyReading
 from reserves.charts import Point, Series
 from reserves.compute import tokens
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun, RunStatus
@@ -289,13 +289,16 @@ def coin_page(*, symbol: str, published_only: bool) -> CoinPage | None:
     coin = summary.coin
     runs = list(ReconciliationRun.objects.filter(stablecoin=coin).order_by("-created_at", "-pk")[:RUN_LIMIT])
     attestations = list(
+        # Drafts are the issuer's own until submitted; regulators and the public never see them.
         Attestation.objects.filter(stablecoin=coin)
+        .exclude(status=AttestationStatus.DRAFT)
         .select_related("created_by")
         .annotate(holdings_count=Count("holdings"))
         .order_by("-as_of", "-version")
     )
     flags = list(
         Flag.objects.filter(stablecoin=coin)
+        .select_related("stablecoin")
         .order_by("-opened_at")
         .prefetch_related(Prefetch("events", queryset=FlagEvent.objects.select_related("actor")))[:FLAG_LIMIT]
     )
@@ -303,6 +306,7 @@ def coin_page(*, symbol: str, published_only: bool) -> CoinPage | None:
     holdings = list(Holding.objects.filter(attestation_id=summary.attestation.pk)) if summary.attestation else []
     readings = list(
         SupplyReading.objects.filter(deployment__stablecoin=coin)
+        .exclude(status=ReadingStatus.ORPHANED)  # nothing from an orphaned block is ever drawn
         .order_by("-block_time")
         .values("chain_id", "block_number", "block_time", "total_supply", "balances", "deployment__decimals")[
             :READING_LIMIT

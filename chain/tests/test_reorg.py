@@ -10,7 +10,7 @@ from chain.devchain import DEV_ACCOUNTS, call_uint, deploy_stablecoin, mine, rev
 from chain.ledger import CursorOrphaned, ledger_delta, ledger_index_network
 from chain.models import LedgerCursor, LedgerEntry, ReadingStatus, SupplyReading
 from chain.reorg import reorg_check_network
-from chain.rpc import hex_int
+from chain.rpc import RpcTransportError, hex_int
 from chain.services import readings_latest, supply_read_network
 from chain.tasks import ledger_index_network_task
 
@@ -183,7 +183,9 @@ def test_a_reorg_rewinds_the_ledger_no_further_than_the_last_block_checked_at_de
     assert [e.delta for e in LedgerEntry.objects.filter(deployment=token, counted=True)] == [5, 7]
 
 
-def test_a_chain_that_got_shorter_orphans_what_was_read_beyond_its_new_head(chain_snapshot, network, token):
+def test_a_node_that_lacks_a_block_is_behind_until_its_chain_grows_past_with_other_blocks(
+    chain_snapshot, network, token
+):
     rpc = chain_snapshot.rpc
     fork = snapshot(rpc)
     send(rpc, token.address, "mint(address,uint256)", [ALICE, 100], sender=OWNER)
@@ -193,6 +195,13 @@ def test_a_chain_that_got_shorter_orphans_what_was_read_beyond_its_new_head(chai
     revert(rpc, fork)  # back to fewer blocks than the reading's height
     assert head(rpc) < reading.block_number
 
+    # A node without the block may just be behind (a lagging fail-over URL): no evidence of a reorg.
+    with pytest.raises(RpcTransportError, match="is behind"):
+        reorg_check_network(network=network)
+    reading.refresh_from_db()
+    assert reading.status != ReadingStatus.ORPHANED
+
+    mine(rpc, 6)  # the new history passes the reading's height, with other blocks
     outcome = reorg_check_network(network=network)
 
     reading.refresh_from_db()
