@@ -36,6 +36,10 @@ class BlockRefused(RpcError):
     not the network's, so it does not count against the network's health."""
 
 
+class NoBlockBefore(BlockRefused):
+    """The network has no block at or before the instant asked for: the chain began later."""
+
+
 def _targets(deployments: Iterable[Deployment]) -> list[Target]:
     return [
         Target(
@@ -117,7 +121,7 @@ def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, bloc
         return head
     pinned = block_at_or_before_cached(rpc=rpc, chain_id=network.chain_id, timestamp=int(at.timestamp()), upper=head)
     if pinned is None:
-        raise BlockRefused(f"{network.name} has no block at or before {at.isoformat()}")
+        raise NoBlockBefore(f"{network.name} has no block at or before {at.isoformat()}")
     return pinned
 
 

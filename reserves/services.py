@@ -26,7 +26,7 @@ from attest.signing import HOLDING_PAYLOAD_FIELDS
 from chain.ledger import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
 from chain.rpc import RpcError
-from chain.services import readings_latest, supply_pin_at
+from chain.services import NoBlockBefore, readings_latest, supply_pin_at
 from reserves.compute import INPUTS_FORMAT, compute
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
@@ -339,8 +339,7 @@ def stablecoin_reconcile(
 
 
 def _no_block_before(exc: RpcError) -> bool:
-    # chain.services raises a plain RpcError for this case; matched on its text until chain/ gives it a class.
-    return "no block at or before" in str(exc)
+    return isinstance(exc, NoBlockBefore)
 
 
 def attestation_reconcile(*, attestation: Attestation, now: datetime | None = None) -> list[ReconciliationRun]:
