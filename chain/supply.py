@@ -16,6 +16,7 @@ from typing import Any
 from attest.models import Stablecoin
 from chain.models import DeductionAddress, Network, ReadingSource, SupplyReading
 from chain.services import supply_read_network
+from chain.units import exact_arithmetic, tokens
 
 
 def supply_read_coin(
@@ -39,10 +40,6 @@ def supply_read_coin(
     return readings
 
 
-def _tokens(raw: int, decimals: int) -> Decimal:
-    return Decimal(raw).scaleb(-decimals)
-
-
 def _text(amount: Decimal) -> str:
     return format(amount, "f")
 
@@ -54,40 +51,42 @@ def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) 
         (x.deployment_id, x.bucket, x.address.lower()): x.note
         for x in DeductionAddress.objects.filter(deployment__in={r.deployment_id for r in readings})
     }
-    deployments = []
-    total = outstanding = Decimal(0)
-    buckets: dict[str, Decimal] = {}
-    for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment.address.lower())):
-        d = r.deployment
-        supply = _tokens(int(r.total_supply), d.decimals)
-        rows = []
-        for b in r.balances:
-            amount = _tokens(int(b["raw"]), d.decimals)
-            buckets[b["bucket"]] = buckets.get(b["bucket"], Decimal(0)) + amount
-            note = notes.get((d.pk, b["bucket"], b["address"].lower()), "")
-            rows.append({"bucket": b["bucket"], "address": b["address"], "amount": _text(amount), "note": note})
-        mine = _tokens(r.outstanding_raw(), d.decimals)
-        total += supply
-        outstanding += mine
-        source = sources.get(r.pk)
-        deployments.append(
-            {
-                "network": d.network.name,
-                "chain_id": r.chain_id,
-                "address": d.address,
-                "address_read": source.address_read if source else d.address,
-                "implementation": source.implementation if source else "",
-                "kind": d.kind,
-                "decimals": d.decimals,
-                "block_number": r.block_number,
-                "block_hash": r.block_hash,
-                "block_time": r.block_time.isoformat(),
-                "rpc_url": r.rpc_url,
-                "total_supply": _text(supply),
-                "deductions": rows,
-                "outstanding": _text(mine),
-            }
-        )
+    # Totals of raw supplies can pass 28 digits; sum them exactly.
+    with exact_arithmetic():
+        deployments = []
+        total = outstanding = Decimal(0)
+        buckets: dict[str, Decimal] = {}
+        for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment.address.lower())):
+            d = r.deployment
+            supply = tokens(int(r.total_supply), d.decimals)
+            rows = []
+            for b in r.balances:
+                amount = tokens(int(b["raw"]), d.decimals)
+                buckets[b["bucket"]] = buckets.get(b["bucket"], Decimal(0)) + amount
+                note = notes.get((d.pk, b["bucket"], b["address"].lower()), "")
+                rows.append({"bucket": b["bucket"], "address": b["address"], "amount": _text(amount), "note": note})
+            mine = tokens(r.outstanding_raw(), d.decimals)
+            total += supply
+            outstanding += mine
+            source = sources.get(r.pk)
+            deployments.append(
+                {
+                    "network": d.network.name,
+                    "chain_id": r.chain_id,
+                    "address": d.address,
+                    "address_read": source.address_read if source else d.address,
+                    "implementation": source.implementation if source else "",
+                    "kind": d.kind,
+                    "decimals": d.decimals,
+                    "block_number": r.block_number,
+                    "block_hash": r.block_hash,
+                    "block_time": r.block_time.isoformat(),
+                    "rpc_url": r.rpc_url,
+                    "total_supply": _text(supply),
+                    "deductions": rows,
+                    "outstanding": _text(mine),
+                }
+            )
     return {
         "symbol": stablecoin.symbol,
         "outstanding": _text(outstanding),

@@ -19,8 +19,9 @@ import re
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
+from chain.units import tokens
 from reserves.rules.checks import CHECKS, Facts
-from reserves.rules.figures import HoldingView, holdings, parse_time, supply, tokens
+from reserves.rules.figures import HoldingView, holdings, parse_time, supply
 
 __all__ = ["INPUTS_FORMAT", "compute", "rule_order", "tokens"]
 

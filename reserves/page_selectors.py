@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from attest.models import AssetClass, Attestation, AttestationStatus, AuditEntry, Holding
 from chain.models import ReadingStatus, SupplyReading
+from chain.units import exact_arithmetic, tokens
 from reserves.charts import Point, Series
-from reserves.compute import tokens
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun, RunStatus
 from reserves.selectors import CoinSummary, coin_summaries
 
@@ -256,9 +256,10 @@ class CoinPage:
 def supply_series(readings: Sequence[Mapping[str, Any]]) -> list[Series]:
     """Tokens outstanding per chain over time (total supply less every deduction bucket), summed per block."""
     per_chain: dict[int, dict[tuple[int, datetime], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for r in readings:
-        raw = int(r["total_supply"]) - sum(int(b["raw"]) for b in r["balances"])
-        per_chain[r["chain_id"]][(r["block_number"], r["block_time"])] += tokens(raw, r["deployment__decimals"])
+    with exact_arithmetic():
+        for r in readings:
+            raw = int(r["total_supply"]) - sum(int(b["raw"]) for b in r["balances"])
+            per_chain[r["chain_id"]][(r["block_number"], r["block_time"])] += tokens(raw, r["deployment__decimals"])
     return [
         Series(f"chain {chain_id}", [Point(at, value) for (_, at), value in sorted(points.items())])
         for chain_id, points in sorted(per_chain.items())

@@ -18,7 +18,7 @@ from attest.audit import GENESIS
 from attest.models import Attestation, AttestationStatus, AuditEntry, Stablecoin
 from chain.models import Deployment
 from chain.services import readings_latest
-from reserves.compute import tokens
+from chain.units import tokens
 from reserves.models import ReconciliationRun
 from reserves.selectors import Freshness, freshness_of
 

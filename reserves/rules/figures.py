@@ -13,12 +13,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chain.units import tokens
+
 # Per-holding verdicts of one rule: "pass", "fail" or "not_evaluable", with the reason.
 Verdict = tuple[str, str]
-
-
-def tokens(raw: int, decimals: int) -> Decimal:
-    return Decimal(raw).scaleb(-decimals)
 
 
 def parse_time(value: str) -> datetime:
