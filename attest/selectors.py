@@ -51,6 +51,38 @@ def attestations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     return queryset.none()
 
 
+# An issuer's statement counts from submission on, whatever the regulator decides: "request changes"
+# or "reject" must not hide the shortfall it shows (the publication says it is under review or rejected).
+STATEMENT_STATUSES = [
+    AttestationStatus.SUBMITTED,
+    AttestationStatus.ACCEPTED,
+    AttestationStatus.CHANGES_REQUESTED,
+    AttestationStatus.REJECTED,
+]
+# Reports that meet a reporting cadence (R22-R24): filed and not rejected.
+CADENCE_STATUSES = [AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED, AttestationStatus.CHANGES_REQUESTED]
+
+
+def attestations_standing() -> QuerySet[Attestation]:
+    """Statements that stand: filed, and not restated by a filed amendment; newest as-of first."""
+    return (
+        Attestation.objects.filter(status__in=STATEMENT_STATUSES)
+        .exclude(superseded_by__status__in=STATEMENT_STATUSES)
+        .order_by("-as_of", "-version")
+    )
+
+
+def attestation_standing(*, stablecoin: Stablecoin) -> Attestation | None:
+    """The coin's standing attestation: the one every reconciliation and every page relies on."""
+    return (
+        attestations_standing()
+        .filter(stablecoin=stablecoin)
+        .select_related("stablecoin")
+        .prefetch_related("holdings", "issuer_figures")
+        .first()
+    )
+
+
 def attestation_review_queue() -> QuerySet[Attestation]:
     """Submitted attestations awaiting a regulator's decision, oldest first; a version whose amendment
     has been submitted gives way to it."""

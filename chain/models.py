@@ -138,13 +138,6 @@ class SupplyReading(models.Model):
     def __str__(self) -> str:
         return f"{self.deployment_id} @ {self.chain_id}:{self.block_number}"
 
-    def deducted(self, *, keep: frozenset[str] = frozenset()) -> int:
-        """Raw tokens in deduction buckets, leaving out the buckets in ``keep`` (counted as outstanding)."""
-        return sum(int(b["raw"]) for b in self.balances if b["bucket"] not in keep)
-
-    def outstanding_raw(self, *, keep: frozenset[str] = frozenset()) -> int:
-        return int(self.total_supply) - self.deducted(keep=keep)
-
 
 class ReadingSource(models.Model):
     """Which contract a reading's figures actually came from, when that is not the registered address.

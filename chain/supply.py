@@ -1,9 +1,8 @@
 """One coin's supply at one instant or block, read on every network it lives on, with provenance.
 
 ``supply_read_coin`` reads (and stores, idempotently) the coin's deployments; ``supply_report``
-turns readings into the figures ``manage.py readsupply`` prints. Outstanding here deducts every
-bucket; which buckets a jurisdiction keeps outstanding (Hong Kong keeps frozen tokens) is decided
-above, in reserves, from the per-bucket balances every reading keeps.
+turns readings into the figures ``manage.py readsupply`` prints. Outstanding comes from
+``chain.outstanding``; the caller says which buckets the coin's licence keeps outstanding.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Any
 
 from attest.models import Stablecoin
 from chain.models import DeductionAddress, Network, ReadingSource, SupplyReading
+from chain.outstanding import outstanding_of, reading_json
 from chain.services import supply_read_network
 from chain.units import exact_arithmetic, tokens
 
@@ -44,8 +44,14 @@ def _text(amount: Decimal) -> str:
     return format(amount, "f")
 
 
-def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) -> dict[str, Any]:
-    """Outstanding in whole tokens, in total and per deployment and bucket, each with its block."""
+def supply_report(
+    *, stablecoin: Stablecoin, readings: Sequence[SupplyReading], keeps: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Outstanding in whole tokens, in total and per deployment and bucket, each with its block.
+
+    ``keeps``: deduction buckets the licence counts as outstanding (chain.outstanding).
+    """
+    figures = outstanding_of([reading_json(r) for r in readings], keeps)
     sources = {s.reading_id: s for s in ReadingSource.objects.filter(reading__in=[r.pk for r in readings])}
     notes = {
         (x.deployment_id, x.bucket, x.address.lower()): x.note
@@ -54,7 +60,7 @@ def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) 
     # Totals of raw supplies can pass 28 digits; sum them exactly.
     with exact_arithmetic():
         deployments = []
-        total = outstanding = Decimal(0)
+        total = Decimal(0)
         buckets: dict[str, Decimal] = {}
         for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment.address.lower())):
             d = r.deployment
@@ -65,9 +71,8 @@ def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) 
                 buckets[b["bucket"]] = buckets.get(b["bucket"], Decimal(0)) + amount
                 note = notes.get((d.pk, b["bucket"], b["address"].lower()), "")
                 rows.append({"bucket": b["bucket"], "address": b["address"], "amount": _text(amount), "note": note})
-            mine = tokens(r.outstanding_raw(), d.decimals)
+            mine = figures.by_deployment[r.deployment_id] if figures else Decimal(0)
             total += supply
-            outstanding += mine
             source = sources.get(r.pk)
             deployments.append(
                 {
@@ -89,7 +94,7 @@ def supply_report(*, stablecoin: Stablecoin, readings: Sequence[SupplyReading]) 
             )
     return {
         "symbol": stablecoin.symbol,
-        "outstanding": _text(outstanding),
+        "outstanding": _text(figures.outstanding if figures else Decimal(0)),
         "total_supply": _text(total),
         "deducted": {bucket: _text(amount) for bucket, amount in sorted(buckets.items())},
         "deployments": deployments,

@@ -19,9 +19,10 @@ import re
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
+from chain.outstanding import outstanding_of
 from chain.units import tokens
 from reserves.rules.checks import CHECKS, Facts
-from reserves.rules.figures import HoldingView, holdings, parse_time, supply
+from reserves.rules.figures import HoldingView, holdings, parse_time
 
 __all__ = ["INPUTS_FORMAT", "compute", "rule_order", "tokens"]
 
@@ -62,7 +63,7 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
     with localcontext() as ctx:
         ctx.prec = 100
         pack = inputs["rulepack"]
-        coin_supply = supply(inputs["readings"], frozenset(pack["outstanding_keeps"]))
+        coin_supply = outstanding_of(inputs["readings"], frozenset(pack["outstanding_keeps"]))
         par = None if coin_supply is None else coin_supply.outstanding * Decimal(inputs["par_value"])
         views = holdings(inputs)
         attested = inputs["attestation"] is not None

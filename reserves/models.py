@@ -194,3 +194,69 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint_id}: {self.status}"
+
+
+class Verdict(models.TextChoices):
+    """The one answer published per coin, worst first (docs/publications.md)."""
+
+    UNDER = "under_collateralised", "Under-collateralised"
+    UNVERIFIED = "unverified", "Unverified"
+    AT_RISK = "at_risk", "At risk"
+    BACKED = "backed", "Fully backed"
+
+
+class Publication(models.Model):
+    """What Attest told the world about one coin under one licence, from one evaluation. Never changed.
+
+    Written after every reconciliation of the coin's current state (and after a failed one) whenever
+    what it says differs from the licence's previous publication, so the history holds exactly what
+    was shown and when. ``figures`` are compute()'s amounts as exact decimal strings; ``blocks`` the
+    pinned blocks they stand on; ``findings`` the coin's unresolved flags under this licence at the
+    time; ``reasons`` why the verdict is not "backed".
+    """
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.PROTECT, related_name="publications")
+    profile = models.CharField(max_length=16, blank=True)
+    licence_id = models.CharField(max_length=100, blank=True)
+    regulator = models.CharField(max_length=100, blank=True)
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField()
+    evaluated_at = models.DateTimeField()
+    verdict = models.CharField(max_length=24, choices=Verdict.choices)
+    reasons = models.JSONField(default=list)  # [{"code": ..., "text": ...}], worst first
+    error = models.TextField(blank=True, help_text="why the reconciliation failed, when it did")
+    figures = models.JSONField(default=dict)
+    blocks = models.JSONField(default=list)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="least recent latest read of the coin's chain data")
+    freshness = models.CharField(max_length=12)
+    freshness_reason = models.CharField(max_length=300, blank=True)
+    attestation = models.ForeignKey(
+        Attestation, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
+    )
+    attestation_version = models.PositiveIntegerField(null=True, blank=True)
+    attestation_as_of = models.DateTimeField(null=True, blank=True)
+    attestation_status = models.CharField(max_length=24, blank=True)
+    results = models.JSONField(default=list)
+    findings = models.JSONField(default=list)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["stablecoin", "published_at"])]
+
+    def __str__(self) -> str:
+        return f"publication {self.pk} {self.stablecoin_id} {self.profile or '-'} {self.verdict}"
+
+
+class PublicationHead(models.Model):
+    """The current publication of each (coin, licence profile): one row each, moved on every publication."""
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.CASCADE, related_name="publication_heads")
+    profile = models.CharField(max_length=16, blank=True)
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stablecoin", "profile"], name="one_head_per_licence")]
+
+    def __str__(self) -> str:
+        return f"{self.stablecoin_id} {self.profile or '-'} -> {self.publication_id}"

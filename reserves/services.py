@@ -10,6 +10,7 @@ database; ``reconciliation_run`` stores both, once per distinct inputs, and move
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,18 +22,22 @@ from django.db.models import Max
 from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
-from attest.models import Attestation, AttestationStatus, Holding, Licence, Stablecoin
+from attest.models import Attestation, Holding, Licence, Stablecoin
+from attest.selectors import CADENCE_STATUSES, attestation_standing
 from attest.signing import HOLDING_PAYLOAD_FIELDS
 from chain.ledger import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
+from chain.outstanding import reading_json
 from chain.rpc import RpcError
 from chain.services import NoBlockBefore, readings_latest, supply_pin_at
 from reserves.compute import INPUTS_FORMAT, compute
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
+from reserves.publish import publication_publish
 from reserves.rulepacks import rulepack_load, rulepack_sha256
 
-STANDING = [AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
+logger = logging.getLogger(__name__)
+
 # Outcomes that open (or keep open) a flag, and those that resolve one.
 FLAGGING = ("fail", "warn")
 CLEARING = ("pass", "not_applicable")
@@ -74,20 +79,10 @@ def evaluation_instant(now: datetime | None = None) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // bucket * bucket, tz=UTC)
 
 
-def attestation_current(*, stablecoin: Stablecoin) -> Attestation | None:
-    """The newest attestation that stands: submitted or accepted, latest as-of, latest version."""
-    return (
-        Attestation.objects.filter(stablecoin=stablecoin, status__in=STANDING)
-        .order_by("-as_of", "-version")
-        .prefetch_related("holdings", "issuer_figures")
-        .first()
-    )
-
-
 def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
     """The as-of instant of the newest standing report of each type (R22-R24 read these)."""
     rows = (
-        Attestation.objects.filter(stablecoin=stablecoin, status__in=STANDING)
+        Attestation.objects.filter(stablecoin=stablecoin, status__in=CADENCE_STATUSES)
         .values("report_type")
         .annotate(newest=Max("as_of"))
         .order_by("report_type")
@@ -169,21 +164,7 @@ def run_inputs(
         # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
         "supply_findings": list(supply_findings if supply_findings is not None else ledger["findings"]),
         "ledger_checked": ledger["checked"],
-        "readings": [
-            {
-                "reading_id": r.pk,
-                "deployment_id": r.deployment_id,
-                "address": r.deployment.address,
-                "decimals": r.deployment.decimals,
-                "chain_id": r.chain_id,
-                "block_number": r.block_number,
-                "block_hash": r.block_hash,
-                "block_time": r.block_time.isoformat(),
-                "total_supply": str(r.total_supply),
-                "balances": r.balances,
-            }
-            for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))
-        ],
+        "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],
     }
 
 
@@ -321,21 +302,51 @@ def _licences(stablecoin: Stablecoin) -> list[tuple[str, Licence | None]]:
 def stablecoin_reconcile(
     *, stablecoin: Stablecoin, trigger: str, now: datetime | None = None
 ) -> list[ReconciliationRun]:
-    """The coin now: its latest readings against its standing attestation, under each licence."""
-    attestation = attestation_current(stablecoin=stablecoin)
+    """The coin now: its latest readings against its standing attestation, under each licence; then publish.
+
+    A reconciliation that raises still publishes: the licence's answer turns "unverified" with the
+    error as its reason, so the previous figure never stays up as current. The error is raised again
+    once every licence has been tried, so the task still fails loudly.
+    """
+    attestation = attestation_standing(stablecoin=stablecoin)
     readings = readings_latest(stablecoin=stablecoin)
-    return [
-        reconciliation_run(
+    runs: list[ReconciliationRun] = []
+    failure: Exception | None = None
+    for profile, licence in _licences(stablecoin):
+        evaluated_at = evaluation_instant(now)
+        try:
+            run = reconciliation_run(
+                stablecoin=stablecoin,
+                attestation=attestation,
+                readings=readings,
+                trigger=trigger,
+                profile=profile,
+                licence=licence,
+                now=now,
+            )[0]
+        except Exception as exc:
+            logger.exception("reconciling %s under %s failed", stablecoin.symbol, profile or "no licence")
+            failure = failure or exc
+            publication_publish(
+                stablecoin=stablecoin,
+                licence=licence,
+                run=None,
+                attestation=attestation,
+                evaluated_at=evaluated_at,
+                error=f"{type(exc).__name__}: {exc}"[:500],
+            )
+            continue
+        runs.append(run)
+        publication_publish(
             stablecoin=stablecoin,
-            attestation=attestation,
-            readings=readings,
-            trigger=trigger,
-            profile=profile,
             licence=licence,
-            now=now,
-        )[0]
-        for profile, licence in _licences(stablecoin)
-    ]
+            run=run,
+            attestation=attestation,
+            evaluated_at=run.evaluated_at or evaluated_at,
+        )
+    if failure is not None:
+        raise failure
+    return runs
 
 
 def _no_block_before(exc: RpcError) -> bool:
@@ -362,7 +373,7 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
         .select_related("stablecoin")
         .get(pk=attestation.pk)
     )
-    return [
+    runs = [
         reconciliation_run(
             stablecoin=stablecoin,
             attestation=attestation,
@@ -375,6 +386,9 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
         )[0]
         for profile, licence in _licences(stablecoin)
     ]
+    # The as-of runs are the record of the attestation against supply at its own instant; what the
+    # public is shown is the coin now, re-judged with this attestation standing.
+    return runs + stablecoin_reconcile(stablecoin=stablecoin, trigger="attestation", now=now)
 
 
 def on_attestation_submitted(*, attestation_id: int) -> None:

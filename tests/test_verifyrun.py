@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from attest.audit import canonical_json
 from attest.models import Stablecoin
+from attest.selectors import attestation_standing
 from chain.devchain import mine
 from chain.models import Network, SupplyReading
 from chain.rpc import RpcError
@@ -22,7 +23,7 @@ from chain.services import supply_read_network
 from reserves.compute import compute
 from reserves.demo import demo_seed
 from reserves.models import ReconciliationRun
-from reserves.services import attestation_current, reconciliation_run
+from reserves.services import reconciliation_run
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def honest_run(anvil, chain_snapshot) -> ReconciliationRun:
     mine(anvil.rpc, 3)  # the chain moves on; the run stays pinned to its block
     run, _ = reconciliation_run(
         stablecoin=coin,
-        attestation=attestation_current(stablecoin=coin),
+        attestation=attestation_standing(stablecoin=coin),
         readings=readings,
         trigger="manual",
         profile="HK",

@@ -231,6 +231,13 @@ def _report_age(params: dict[str, Any], f: Facts, max_days: int, types: list[str
     reports: dict[str, str] = f.inputs.get("latest_reports") or {}
     candidates = [parse_time(v) for k, v in reports.items() if types is None or k in types]
     if not candidates:
+        # Tokens outstanding with nothing ever filed is the stalest a report can be, not a gap in the data.
+        if f.supply is not None and f.supply.outstanding > 0:
+            return (
+                "fail",
+                f"no report of the required type has been filed while {f.supply.outstanding} tokens are outstanding",
+                {"max_age_days": max_days},
+            )
         return "not_evaluable", "no report of the required type has been submitted", {"max_age_days": max_days}
     newest = max(candidates)
     age = f.evaluated_at - newest

@@ -6,14 +6,15 @@ sets a 100-digit context); nothing is rounded here.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chain.units import tokens
+from chain.outstanding import Supply, outstanding_of
+
+__all__ = ["HoldingView", "Supply", "holdings", "outstanding_of", "parse_date", "parse_time"]
 
 # Per-holding verdicts of one rule: "pass", "fail" or "not_evaluable", with the reason.
 Verdict = tuple[str, str]
@@ -25,43 +26,6 @@ def parse_time(value: str) -> datetime:
 
 def parse_date(value: str | None) -> date | None:
     return None if not value else date.fromisoformat(value)
-
-
-@dataclass
-class Supply:
-    """Outstanding tokens under the profile's deduction rules (regulation.md §5.3, R5)."""
-
-    outstanding: Decimal
-    by_chain: dict[int, Decimal]
-    deducted: dict[str, Decimal]  # bucket -> tokens taken out of outstanding
-    kept: dict[str, Decimal]  # bucket -> tokens in a deduction bucket that the profile keeps outstanding
-    oldest_block_time: datetime
-
-
-def supply(readings: list[dict[str, Any]], keeps: frozenset[str]) -> Supply | None:
-    if not readings:
-        return None
-    by_chain: dict[int, Decimal] = defaultdict(Decimal)
-    deducted: dict[str, Decimal] = defaultdict(Decimal)
-    kept: dict[str, Decimal] = defaultdict(Decimal)
-    for reading in readings:
-        decimals = int(reading["decimals"])
-        out = tokens(int(reading["total_supply"]), decimals)
-        for balance in reading["balances"]:
-            amount = tokens(int(balance["raw"]), decimals)
-            if balance["bucket"] in keeps:
-                kept[balance["bucket"]] += amount
-            else:
-                deducted[balance["bucket"]] += amount
-                out -= amount
-        by_chain[int(reading["chain_id"])] += out
-    return Supply(
-        outstanding=sum(by_chain.values(), Decimal(0)),
-        by_chain=dict(by_chain),
-        deducted=dict(deducted),
-        kept=dict(kept),
-        oldest_block_time=min(parse_time(r["block_time"]) for r in readings),
-    )
 
 
 @dataclass

@@ -326,7 +326,8 @@ def test_r24_uses_the_licence_interval_and_only_independent_reports():
     assert outcome(compute(inputs("HK", [holding("100")], evaluated_at=evaluated, licence=licence)), "R24") == "pass"
     weekly_only = {"weekly_disclosure": AS_OF}
     out = compute(inputs("HK", [holding("100")], latest_reports=weekly_only))
-    assert (outcome(out, "R24"), outcome(out, "R22")) == ("not_evaluable", "pass")
+    # Tokens outstanding and no independent report ever filed: R24 fails rather than shrugging.
+    assert (outcome(out, "R24"), outcome(out, "R22")) == ("fail", "pass")
 
 
 # --- R25 opinion, R26 certification, R31 interest ----------------------------------------------------

@@ -1,0 +1,179 @@
+"""Publications: the one answer per coin and licence that every surface shows (docs/publications.md).
+
+``publication_publish`` turns the coin's current reconciliation (or its failure) into a stored,
+never-changed ``Publication``: verdict and reasons, figures, the blocks they stand on, the
+attestation relied on with its review state, every rule result and the open findings. A new row is
+written only when what it says differs from the licence's current one (by a hash of its content),
+so repeated evaluations of unchanged inputs add nothing, and ``PublicationHead`` points at the
+current one of each licence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from attest.audit import audit_append, canonical_json
+from attest.models import Attestation, Licence, Stablecoin
+from reserves.freshness import coin_freshness
+from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
+from reserves.verdict import Finding, judge
+
+# compute()'s figures a publication carries; per-holding rows and rule results are kept apart.
+FIGURE_KEYS = (
+    "outstanding",
+    "outstanding_by_chain",
+    "deducted",
+    "kept_outstanding",
+    "par_outstanding",
+    "reserves_stated",
+    "reserves",
+    "ratio",
+    "ratio_display",
+    "headroom",
+)
+
+
+def blocks_of(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The distinct blocks a run's readings were taken at, by chain."""
+    seen: dict[tuple[int, str], dict[str, Any]] = {}
+    for r in inputs.get("readings", []):
+        seen.setdefault(
+            (r["chain_id"], r["block_hash"]),
+            {
+                "chain_id": r["chain_id"],
+                "block_number": r["block_number"],
+                "block_hash": r["block_hash"],
+                "block_time": r["block_time"],
+            },
+        )
+    return sorted(seen.values(), key=lambda b: (b["chain_id"], b["block_number"]))
+
+
+def _findings(stablecoin: Stablecoin, profile: str) -> list[dict[str, Any]]:
+    flags = (
+        Flag.objects.filter(stablecoin=stablecoin, profile=profile).exclude(status=FlagStatus.RESOLVED).order_by("rule")
+    )
+    return [
+        {
+            "id": f.pk,
+            "rule": f.rule,
+            "severity": f.severity,
+            "status": f.status,
+            "message": f.message,
+            "opened_at": f.opened_at.isoformat(),
+        }
+        for f in flags
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def publication_publish(
+    *,
+    stablecoin: Stablecoin,
+    licence: Licence | None,
+    run: ReconciliationRun | None,
+    attestation: Attestation | None,
+    evaluated_at: datetime,
+    error: str = "",
+    now: datetime | None = None,
+) -> Publication | None:
+    """Publish the licence's current answer; returns the new publication, or None when nothing changed.
+
+    ``run`` is the reconciliation of the coin's current state, or None when it failed with ``error``.
+    Takes the coin's row lock, so flag changes and publications of one coin are serialised.
+    """
+    profile = licence.profile if licence else ""
+    now = now or timezone.now()
+    outputs: dict[str, Any] | None = run.outputs if run is not None and not error else None
+    covered = [r["deployment_id"] for r in run.inputs.get("readings", [])] if outputs is not None and run else None
+    with transaction.atomic():
+        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
+        freshness = coin_freshness(stablecoin_id=stablecoin.pk, covered=covered, now=now)
+        if attestation is not None:
+            attestation.refresh_from_db(fields=["status"])  # the review state as of now, not as of the run
+        findings = _findings(stablecoin, profile)
+        judgement = judge(
+            outputs=outputs,
+            error=error,
+            attestation_status=attestation.status if attestation else "",
+            attestation_version=attestation.version if attestation else None,
+            findings=[Finding(f["rule"], f["severity"], f["message"]) for f in findings],
+            freshness=freshness.status,
+            freshness_reason=freshness.reason,
+        )
+        content: dict[str, Any] = {
+            "profile": profile,
+            "licence_id": licence.licence_id if licence else "",
+            "regulator": licence.regulator if licence else "",
+            "run": run.pk if outputs is not None and run else None,
+            "evaluated_at": evaluated_at.isoformat(),
+            "verdict": judgement.verdict,
+            "reasons": [r.as_json() for r in judgement.reasons],
+            "error": error,
+            "figures": {k: outputs.get(k) for k in FIGURE_KEYS} if outputs is not None else {},
+            "blocks": blocks_of(run.inputs) if outputs is not None and run else [],
+            "read_at": _iso(freshness.read_at),
+            "freshness": freshness.status,
+            "freshness_reason": freshness.reason[:300],
+            "attestation": attestation.pk if attestation else None,
+            "attestation_version": attestation.version if attestation else None,
+            "attestation_as_of": _iso(attestation.as_of) if attestation else None,
+            "attestation_status": attestation.status if attestation else "",
+            "results": outputs["results"] if outputs is not None else [],
+            "findings": findings,
+        }
+        content_hash = hashlib.sha256(canonical_json(content).encode()).hexdigest()
+        head = (
+            PublicationHead.objects.filter(stablecoin=stablecoin, profile=profile).select_related("publication").first()
+        )
+        if head is not None and head.publication.content_hash == content_hash:
+            return None
+        publication = Publication.objects.create(
+            stablecoin=stablecoin,
+            profile=profile,
+            licence_id=content["licence_id"],
+            regulator=content["regulator"],
+            run=run if outputs is not None else None,
+            published_at=now,
+            evaluated_at=evaluated_at,
+            verdict=judgement.verdict,
+            reasons=content["reasons"],
+            error=error,
+            figures=content["figures"],
+            blocks=content["blocks"],
+            read_at=freshness.read_at,
+            freshness=freshness.status,
+            freshness_reason=content["freshness_reason"],
+            attestation=attestation,
+            attestation_version=content["attestation_version"],
+            attestation_as_of=attestation.as_of if attestation else None,
+            attestation_status=content["attestation_status"],
+            results=content["results"],
+            findings=findings,
+            content_hash=content_hash,
+        )
+        PublicationHead.objects.update_or_create(
+            stablecoin=stablecoin, profile=profile, defaults={"publication": publication}
+        )
+        audit_append(
+            actor="system",
+            action="publication.created",
+            object_type="publication",
+            object_id=publication.pk,
+            payload={
+                "stablecoin": stablecoin.symbol,
+                "profile": profile,
+                "verdict": publication.verdict,
+                "run": content["run"],
+                "content_hash": content_hash,
+            },
+        )
+    return publication
