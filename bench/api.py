@@ -188,6 +188,8 @@ def seed(coins: int, days: int) -> None:
                     Publication(
                         stablecoin=coin,
                         run=run,
+                        rulepack_version=run.rulepack_version,
+                        input_hash=run.input_hash,
                         published_at=run.created_at,
                         evaluated_at=run.created_at,
                         verdict=judgement.verdict,

@@ -220,6 +220,9 @@ class Publication(models.Model):
     licence_id = models.CharField(max_length=100, blank=True)
     regulator = models.CharField(max_length=100, blank=True)
     run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The run's identity, copied so a page of publications never loads the runs' (large) inputs.
+    rulepack_version = models.CharField(max_length=32, blank=True)
+    input_hash = models.CharField(max_length=64, blank=True)
     published_at = models.DateTimeField()
     evaluated_at = models.DateTimeField()
     verdict = models.CharField(max_length=24, choices=Verdict.choices)

@@ -22,8 +22,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from attest.models import Stablecoin
+from chain.models import SupplyReading
+from chain.units import tokens
 from reserves.freshness import Freshness, age_seconds
-from reserves.models import Publication, PublicationHead
+from reserves.models import Publication, PublicationHead, ReconciliationRun
 from reserves.verdict import LABELS, ORDER, REVIEW_LABELS, UNVERIFIED, live_freshness, live_verdict
 
 NOT_RECONCILED = [{"code": "not_reconciled", "text": "not yet reconciled"}]
@@ -33,8 +35,62 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+class _Shown:
+    """What a publication shows, as typed accessors for pages, exports and the API."""
+
+    @property
+    def shown(self) -> Publication | None:
+        raise NotImplementedError
+
+    def figure(self, name: str) -> Decimal | None:
+        value = self.shown.figures.get(name) if self.shown else None
+        return _decimal(value) if isinstance(value, str) else None
+
+    @property
+    def ratio(self) -> Decimal | None:
+        return self.figure("ratio")
+
+    @property
+    def ratio_display(self) -> str | None:
+        value = self.shown.figures.get("ratio_display") if self.shown else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def headroom(self) -> Decimal | None:
+        return self.figure("headroom")
+
+    @property
+    def outstanding(self) -> Decimal | None:
+        return self.figure("outstanding")
+
+    @property
+    def par_outstanding(self) -> Decimal | None:
+        return self.figure("par_outstanding")
+
+    @property
+    def reserves(self) -> Decimal | None:
+        return self.figure("reserves")
+
+    @property
+    def outstanding_by_chain(self) -> dict[str, str]:
+        value = self.shown.figures.get("outstanding_by_chain") if self.shown else None
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return self.shown.blocks if self.shown else []
+
+    @property
+    def review_status(self) -> str:
+        return self.shown.attestation_status if self.shown else ""
+
+    @property
+    def review_label(self) -> str:
+        return REVIEW_LABELS.get(self.review_status, "")
+
+
 @dataclass
-class LicenceState:
+class LicenceState(_Shown):
     """One licence's current publication, as of now."""
 
     publication: Publication
@@ -43,16 +99,16 @@ class LicenceState:
     freshness: Freshness
 
     @property
+    def shown(self) -> Publication:
+        return self.publication
+
+    @property
     def profile(self) -> str:
         return self.publication.profile
 
     @property
     def label(self) -> str:
         return LABELS[self.verdict]
-
-    def figure(self, name: str) -> Decimal | None:
-        value = self.publication.figures.get(name)
-        return _decimal(value) if isinstance(value, str) else None
 
 
 def licence_state(publication: Publication, *, now: datetime | None = None) -> LicenceState:
@@ -66,7 +122,7 @@ def licence_state(publication: Publication, *, now: datetime | None = None) -> L
 
 
 @dataclass
-class CoinState:
+class CoinState(_Shown):
     """A coin's current answer: each licence's publication, headlined by the worst."""
 
     coin: Stablecoin
@@ -79,6 +135,10 @@ class CoinState:
     @property
     def publication(self) -> Publication | None:
         return self.headline.publication if self.headline else None
+
+    @property
+    def shown(self) -> Publication | None:
+        return self.publication
 
     @property
     def verdict(self) -> str:
@@ -98,18 +158,6 @@ class CoinState:
             return Freshness("no_data", None, None, "not yet reconciled", int(settings.CHAIN_STALE_AFTER))
         return self.headline.freshness
 
-    def figure(self, name: str) -> Decimal | None:
-        return self.headline.figure(name) if self.headline else None
-
-    @property
-    def ratio(self) -> Decimal | None:
-        return self.figure("ratio")
-
-    @property
-    def ratio_display(self) -> str | None:
-        value = self.publication.figures.get("ratio_display") if self.publication else None
-        return value if isinstance(value, str) else None
-
     @property
     def findings(self) -> list[dict[str, Any]]:
         """Unresolved findings under every licence, most severe first."""
@@ -122,14 +170,6 @@ class CoinState:
         for f in self.findings:
             counts[f["severity"]] = counts.get(f["severity"], 0) + 1
         return counts
-
-    @property
-    def review_status(self) -> str:
-        return self.publication.attestation_status if self.publication else ""
-
-    @property
-    def review_label(self) -> str:
-        return REVIEW_LABELS.get(self.review_status, "")
 
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -188,3 +228,126 @@ def publication_history(
     if profile is not None:
         rows = rows.filter(profile=profile)
     return rows
+
+
+# --- history, as charts draw it -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: list[Point]
+
+
+HISTORY_CHART_LIMIT = 200  # the newest publications drawn on a coin page's charts
+
+
+def chart_publications(*, stablecoin: Stablecoin, limit: int = HISTORY_CHART_LIMIT) -> list[Publication]:
+    """The newest ``limit`` publications, oldest first: what the charts draw (one query)."""
+    rows = list(
+        Publication.objects.filter(stablecoin=stablecoin)
+        .only("profile", "published_at", "figures", "verdict")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+    return rows[::-1]
+
+
+def ratio_series(publications: list[Publication]) -> list[Series]:
+    """The published backing ratio at each instant it was published, one series per licence."""
+    per_profile: dict[str, list[Point]] = defaultdict(list)
+    for p in publications:
+        ratio = p.figures.get("ratio")
+        if isinstance(ratio, str):
+            per_profile[p.profile or "no licence"].append(Point(p.published_at, Decimal(ratio)))
+    return [Series(profile, points) for profile, points in sorted(per_profile.items())]
+
+
+def supply_series(publications: list[Publication]) -> list[Series]:
+    """Tokens outstanding per chain as published, under each licence's own deduction rules.
+
+    When a coin holds several licences (which may count outstanding differently: HK keeps frozen
+    tokens outstanding), each chain is drawn per licence and labelled with it, so no line mixes two rules.
+    """
+    per_line: dict[str, list[Point]] = defaultdict(list)
+    profiles = {p.profile for p in publications}
+    for p in publications:
+        by_chain = p.figures.get("outstanding_by_chain")
+        if not isinstance(by_chain, dict):
+            continue
+        for chain_id, amount in by_chain.items():
+            if isinstance(amount, str):
+                label = f"chain {chain_id}" + (f" ({p.profile or 'no licence'})" if len(profiles) > 1 else "")
+                per_line[label].append(Point(p.published_at, Decimal(amount)))
+    return [Series(label, points) for label, points in sorted(per_line.items())]
+
+
+# --- supply behind the headline -------------------------------------------------------------------
+
+
+@dataclass
+class SupplyTable:
+    freshness: Freshness
+    rows: list[dict[str, Any]]
+    last_read: datetime | None
+
+
+def supply_table(*, state: CoinState) -> SupplyTable:
+    """Per chain and bucket, the readings behind the headline publication, each with its block (two queries).
+
+    The same readings and the same deduction rules as the published outstanding, so the table adds
+    up to the headline figure.
+    """
+    publication = state.publication
+    if publication is None or publication.run_id is None:
+        return SupplyTable(state.freshness, [], None)
+    inputs: dict[str, Any] = (
+        ReconciliationRun.objects.filter(pk=publication.run_id).values_list("inputs", flat=True).get()
+    )
+    keeps = frozenset(inputs.get("rulepack", {}).get("outstanding_keeps", []))
+    stored = {
+        r.pk: r
+        for r in SupplyReading.objects.filter(pk__in=[x["reading_id"] for x in inputs.get("readings", [])])
+        .select_related("deployment__network")
+        .only("pk", "read_at", "deployment__kind", "deployment__network__name")
+    }
+    now = timezone.now()
+    limit = int(settings.CHAIN_STALE_AFTER)
+    rows: list[dict[str, Any]] = []
+    for x in sorted(inputs.get("readings", []), key=lambda x: (x["chain_id"], x["address"].lower())):
+        reading = stored.get(x["reading_id"])
+        read_at = reading.read_at if reading else None
+        age = age_seconds(read_at, now)
+        common = {
+            "chain_id": x["chain_id"],
+            "network": reading.deployment.network.name if reading else "",
+            "contract": x["address"],
+            "kind": reading.deployment.kind if reading else "",
+            "block_number": x["block_number"],
+            "block_hash": x["block_hash"],
+            "block_time": x["block_time"],
+            "read_at": read_at,
+            "age_seconds": age,
+            "freshness": "fresh" if age is not None and age <= limit else "stale",
+        }
+        entries = [("total_supply", "", int(x["total_supply"]), True)]
+        entries += [(b["bucket"], b["address"], int(b["raw"]), b["bucket"] in keeps) for b in x["balances"]]
+        for bucket, holder, raw, counted in entries:
+            amount = tokens(raw, int(x["decimals"]))
+            rows.append(
+                {
+                    **common,
+                    "bucket": bucket,
+                    "holder": holder,
+                    "raw": str(raw),
+                    "amount": amount,
+                    "counted_as_outstanding": counted,
+                }
+            )
+    reads = [r.read_at for r in stored.values()]
+    return SupplyTable(state.freshness, rows, max(reads) if reads else None)
