@@ -12,11 +12,11 @@ any size: the arithmetic runs in a 100-digit context.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from chain.models import SupplyReading
 from chain.units import exact_arithmetic, tokens
@@ -35,7 +35,30 @@ class Supply:
     oldest_block_time: datetime
 
 
-def reading_json(r: SupplyReading) -> dict[str, Any]:
+class BalanceJson(TypedDict):
+    """One deduction balance of a reading (``SupplyReading.balances``)."""
+
+    bucket: str
+    address: str
+    raw: str  # base units, a decimal string: no JSON float ever holds a balance
+
+
+class ReadingJson(TypedDict):
+    """A reading as a run's inputs carry it; reserves.runtypes.RunInputs refers to it from here."""
+
+    reading_id: int
+    deployment_id: int
+    address: str
+    decimals: int
+    chain_id: int
+    block_number: int
+    block_hash: str
+    block_time: str
+    total_supply: str  # base units, a decimal string
+    balances: list[BalanceJson]
+
+
+def reading_json(r: SupplyReading) -> ReadingJson:
     """A reading as runs store it (``r.deployment`` must be loaded)."""
     return {
         "reading_id": r.pk,
@@ -51,7 +74,7 @@ def reading_json(r: SupplyReading) -> dict[str, Any]:
     }
 
 
-def outstanding_of(readings: Iterable[Mapping[str, Any]], keeps: frozenset[str] = frozenset()) -> Supply | None:
+def outstanding_of(readings: Iterable[ReadingJson], keeps: frozenset[str] = frozenset()) -> Supply | None:
     """Outstanding of these readings (one per deployment), keeping the buckets in ``keeps``; None if none."""
     rows = list(readings)
     if not rows:

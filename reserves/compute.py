@@ -1,8 +1,9 @@
 """The reconciliation arithmetic: a pure function from a run's stored inputs to its outputs.
 
 Everything a run needs is in its ``inputs`` dict (JSON, amounts as decimal strings; the format is
-in docs/rules.md), including the whole rule pack, so a stored run can be recomputed from its own
-inputs and gives the identical result. No database, no clock: the evaluation instant is an input.
+in docs/rules.md and typed in reserves/runtypes.py), including the whole rule pack, so a stored run
+can be recomputed from its own inputs and gives the identical result. No database, no clock: the
+evaluation instant is an input.
 
 Rounding, stated once:
 - token amounts are exact (raw integer scaled by the token's decimals); sums, products, exchange
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, Decimal, localcontext
-from typing import Any
 
 from chain.outstanding import outstanding_of
 from chain.units import tokens
 from reserves.rules.checks import CHECKS, Facts
 from reserves.rules.figures import HoldingView, holdings, parse_time
+from reserves.runtypes import HoldingRow, RuleResult, RunInputs, RunOutputs, RunStatus
 
 __all__ = ["INPUTS_FORMAT", "compute", "rule_order", "tokens"]
 
@@ -38,22 +39,26 @@ def rule_order(rule_id: str) -> tuple[str, int]:
     return (match.group(1), int(match.group(2))) if match else (rule_id, 0)
 
 
+def _exact(value: Decimal) -> str:
+    return str(value.quantize(AMOUNT_PLACES))
+
+
 def _amount(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(AMOUNT_PLACES))
+    return None if value is None else _exact(value)
 
 
-def _holding_row(h: HoldingView) -> dict[str, Any]:
+def _holding_row(h: HoldingView) -> HoldingRow:
     return {
         "line": h.line,
         "asset_class": h.data["asset_class"],
         "value": _amount(h.value),
         "haircut": str(h.haircut),
-        "eligible_value": _amount(h.eligible_value),
+        "eligible_value": _exact(h.eligible_value),
         "excluded_by": h.excluded_by,
     }
 
 
-def compute(inputs: dict[str, Any]) -> dict[str, Any]:
+def compute(inputs: RunInputs) -> RunOutputs:
     """Figures and every rule's result for one coin under one profile (see reserves.services.run_inputs)."""
     if inputs.get("format") != INPUTS_FORMAT:
         # Runs written before rule packs (format 1, no "format" key) hold no pack to recompute them with.
@@ -77,7 +82,7 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
             eligible=eligible,
             evaluated_at=parse_time(inputs["evaluated_at"]),
         )
-        results = []
+        results: list[RuleResult] = []
         for rule_id in sorted(pack["rules"], key=rule_order):
             spec = pack["rules"][rule_id]
             outcome, message, figures = CHECKS[rule_id](spec["params"], facts)
@@ -99,6 +104,7 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
         if eligible is not None and par is not None:
             headroom = eligible - par
             ratio = eligible / par if par else None
+        status: RunStatus
         if coin_supply is None:
             status = "no_supply"
         elif not attested:
@@ -115,11 +121,11 @@ def compute(inputs: dict[str, Any]) -> dict[str, Any]:
             "outstanding": _amount(None if coin_supply is None else coin_supply.outstanding),
             "outstanding_by_chain": {}
             if coin_supply is None
-            else {str(k): _amount(v) for k, v in sorted(coin_supply.by_chain.items())},
-            "deducted": {} if coin_supply is None else {k: _amount(v) for k, v in sorted(coin_supply.deducted.items())},
+            else {str(k): _exact(v) for k, v in sorted(coin_supply.by_chain.items())},
+            "deducted": {} if coin_supply is None else {k: _exact(v) for k, v in sorted(coin_supply.deducted.items())},
             "kept_outstanding": {}
             if coin_supply is None
-            else {k: _amount(v) for k, v in sorted(coin_supply.kept.items())},
+            else {k: _exact(v) for k, v in sorted(coin_supply.kept.items())},
             "par_outstanding": _amount(par),
             "reserves_stated": _amount(sum(stated, Decimal(0))) if attested else None,
             "reserves": _amount(eligible),

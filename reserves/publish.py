@@ -11,6 +11,7 @@ current one of each licence.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
 from reserves.freshness import coin_freshness
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
+from reserves.runtypes import RunOutputs, run_outputs_of
 from reserves.verdict import Finding, judge
 
 # compute()'s figures a publication carries; per-holding rows and rule results are kept apart.
@@ -38,8 +40,8 @@ FIGURE_KEYS = (
 )
 
 
-def blocks_of(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """The distinct blocks a run's readings were taken at, by chain."""
+def blocks_of(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The distinct blocks a run's readings were taken at, by chain (runs of any inputs format)."""
     seen: dict[tuple[int, str], dict[str, Any]] = {}
     for r in inputs.get("readings", []):
         seen.setdefault(
@@ -92,7 +94,7 @@ def publication_publish(
     """
     profile = licence.profile if licence else ""
     now = now or timezone.now()
-    outputs: dict[str, Any] | None = run.outputs if run is not None and not error else None
+    outputs: RunOutputs | None = run_outputs_of(run) if run is not None and not error else None
     covered = [r["deployment_id"] for r in run.inputs.get("readings", [])] if outputs is not None and run else None
     with transaction.atomic():
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
-from attest.models import Attestation, Holding, Licence, Stablecoin
+from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import CADENCE_STATUSES, attestation_standing
 from attest.signing import HOLDING_PAYLOAD_FIELDS
 from chain.ledger import ledger_checked, ledger_findings_open
@@ -35,6 +35,7 @@ from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
 from reserves.publish import publication_publish
 from reserves.rulepacks import rulepack_load, rulepack_sha256
+from reserves.runtypes import AttestationInputs, RunInputs, SupplyFinding
 
 logger = logging.getLogger(__name__)
 
@@ -44,19 +45,6 @@ CLEARING = ("pass", "not_applicable")
 
 # The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
 HOLDING_FIELDS = HOLDING_PAYLOAD_FIELDS
-ATTESTATION_FIELDS = [
-    "report_type",
-    "assurer_name",
-    "assurer_registration",
-    "standard",
-    "engagement_type",
-    "assurance_level",
-    "opinion",
-    "pays_holder_interest",
-    "ceo_name",
-    "cfo_name",
-    "document_sha256",
-]
 
 
 def _json_value(value: Any) -> Any:
@@ -90,27 +78,33 @@ def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
     return {row["report_type"]: row["newest"].isoformat() for row in rows}
 
 
-def _attestation_inputs(attestation: Attestation) -> dict[str, Any]:
-    holdings: list[Holding] = list(attestation.holdings.all())
-    data: dict[str, Any] = {
-        "id": attestation.pk,
-        "version": attestation.version,
-        "as_of": attestation.as_of.isoformat(),
-        "as_of_timezone": attestation.as_of_timezone,
-        **{f: _json_value(getattr(attestation, f)) for f in ATTESTATION_FIELDS},
-        "ceo_certified_at": _json_value(attestation.ceo_certified_at),
-        "cfo_certified_at": _json_value(attestation.cfo_certified_at),
-        "stated_total_reserves": _json_value(attestation.stated_total_reserves),
-        "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in holdings],
-        "issuer_figures": [
-            {"chain_id": x.chain_id, "outstanding": str(x.outstanding)} for x in attestation.issuer_figures.all()
-        ],
+def _attestation_inputs(a: Attestation) -> AttestationInputs:
+    return {
+        "id": a.pk,
+        "version": a.version,
+        "as_of": a.as_of.isoformat(),
+        "as_of_timezone": a.as_of_timezone,
+        "report_type": a.report_type,
+        "assurer_name": a.assurer_name,
+        "assurer_registration": a.assurer_registration,
+        "standard": a.standard,
+        "engagement_type": a.engagement_type,
+        "assurance_level": a.assurance_level,
+        "opinion": a.opinion,
+        "pays_holder_interest": a.pays_holder_interest,
+        "ceo_name": a.ceo_name,
+        "cfo_name": a.cfo_name,
+        "document_sha256": a.document_sha256,
+        "ceo_certified_at": _json_value(a.ceo_certified_at),
+        "cfo_certified_at": _json_value(a.cfo_certified_at),
+        "stated_total_reserves": _json_value(a.stated_total_reserves),
+        "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in a.holdings.all()],
+        "issuer_figures": [{"chain_id": x.chain_id, "outstanding": str(x.outstanding)} for x in a.issuer_figures.all()],
     }
-    return data
 
 
-def _ledger_inputs(stablecoin: Stablecoin) -> dict[str, Any]:
-    findings = [
+def _ledger_inputs(stablecoin: Stablecoin) -> tuple[bool, list[SupplyFinding]]:
+    findings: list[SupplyFinding] = [
         {
             "source": "ledger",
             "chain_id": check.deployment.network.chain_id,
@@ -124,7 +118,7 @@ def _ledger_inputs(stablecoin: Stablecoin) -> dict[str, Any]:
         }
         for check in ledger_findings_open(stablecoin=stablecoin)
     ]
-    return {"checked": ledger_checked(stablecoin=stablecoin), "findings": findings}
+    return ledger_checked(stablecoin=stablecoin), findings
 
 
 def run_inputs(
@@ -136,11 +130,11 @@ def run_inputs(
     licence: Licence | None = None,
     evaluated_at: datetime | None = None,
     readings_basis: str = "latest",
-    supply_findings: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Everything a run is computed from, as JSON with exact amounts as strings (docs/rules.md)."""
+    supply_findings: list[SupplyFinding] | None = None,
+) -> RunInputs:
+    """Everything a run is computed from, as JSON with exact amounts as strings (reserves/runtypes.py)."""
     pack = rulepack_load(profile)
-    ledger = _ledger_inputs(stablecoin)
+    checked, findings = _ledger_inputs(stablecoin)
     return {
         "format": INPUTS_FORMAT,
         "stablecoin": stablecoin.symbol,
@@ -162,8 +156,8 @@ def run_inputs(
         "latest_reports": latest_reports(stablecoin=stablecoin),
         # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger.py); R18 fails on
         # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
-        "supply_findings": list(supply_findings if supply_findings is not None else ledger["findings"]),
-        "ledger_checked": ledger["checked"],
+        "supply_findings": list(supply_findings if supply_findings is not None else findings),
+        "ledger_checked": checked,
         "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],
     }
 

@@ -16,7 +16,7 @@ Ordered worst first (docs/publications.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +76,9 @@ def worst(verdicts: Iterable[str]) -> str:
 
 def judge(
     *,
-    outputs: dict[str, Any] | None,
+    # A Mapping rather than reserves.runtypes.RunOutputs: the verdict reads only status, results and
+    # headroom, and its tests state just those; RunOutputs is a Mapping, so typed callers pass it as is.
+    outputs: Mapping[str, Any] | None,
     error: str = "",
     attestation_status: str = "",
     attestation_version: int | None = None,
@@ -126,7 +128,7 @@ def judge(
     return Judgement(BACKED, ())
 
 
-def _shortfall_text(outputs: dict[str, Any]) -> str:
+def _shortfall_text(outputs: Mapping[str, Any]) -> str:
     headroom = outputs.get("headroom")
     if headroom is None:
         return "eligible reserves are below par value outstanding"

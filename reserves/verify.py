@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from chain.blocks import Block
 from chain.reader import Target, read_at_block
 from chain.rpc import RpcClient, RpcError, hex_int
 from reserves.compute import compute
+from reserves.runtypes import inputs_from_json
 
 OUTPUT_FIELDS = ("status", "outstanding", "par_outstanding", "reserves", "ratio", "headroom")
 
@@ -52,7 +53,7 @@ def _same(a: Any, b: Any) -> bool:
         return str(a) == str(b)
 
 
-def compare_outputs(stored: dict[str, Any], computed: dict[str, Any], *, label: str) -> list[Difference]:
+def compare_outputs(stored: Mapping[str, Any], computed: Mapping[str, Any], *, label: str) -> list[Difference]:
     diffs = []
     for name in OUTPUT_FIELDS:
         if not _same(stored.get(name), computed.get(name)):
@@ -127,9 +128,11 @@ def verify(
     return diffs
 
 
-def _recompare(outputs: dict[str, Any], inputs: dict[str, Any], *, label: str) -> list[Difference]:
+def _recompare(outputs: Mapping[str, Any], inputs: dict[str, Any], *, label: str) -> list[Difference]:
+    # Verification takes JSON from anywhere (bundles, runs of the old format 1), so it stays plain
+    # dicts up to here; compute itself refuses inputs that are not of the current format.
     try:
-        computed = compute(inputs)
+        computed = compute(inputs_from_json(inputs))
     except (ValueError, KeyError) as exc:  # inputs of a format this code cannot recompute
         return [Difference(f"{label} compute", "recomputable", f"{type(exc).__name__}: {exc}")]
     return compare_outputs(outputs, computed, label=label)

@@ -10,10 +10,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
+
+if TYPE_CHECKING:
+    # Only for the type: reserves.runtypes pulls in chain.models, and this module stays free of Django.
+    from reserves.runtypes import RulePack
 
 HERE = Path(__file__).resolve().parent
 FILES = {
@@ -32,7 +37,7 @@ class RulePackError(ValueError):
     """A pack file is malformed."""
 
 
-def rulepack_sha256(pack: dict[str, Any]) -> str:
+def rulepack_sha256(pack: Mapping[str, Any]) -> str:
     """Digest of the pack's canonical JSON (sorted keys, no spaces): what a run records."""
     return hashlib.sha256(json.dumps(pack, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
@@ -69,7 +74,7 @@ def _load(profile: str) -> str:
     return json.dumps(pack, sort_keys=True)
 
 
-def rulepack_load(profile: str) -> dict[str, Any]:
+def rulepack_load(profile: str) -> RulePack:
     """The rule pack of a jurisdiction profile ("" for a coin without a licence), as plain JSON-able data."""
-    pack: dict[str, Any] = json.loads(_load(profile))
-    return pack
+    # _validate checked the keys the type names when the file was first loaded.
+    return cast("RulePack", json.loads(_load(profile)))

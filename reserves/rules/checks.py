@@ -8,13 +8,14 @@ under this licence, e.g. no buffer set). Comparisons use unrounded ``Decimal`` v
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from reserves.rules.figures import HoldingView, Supply, parse_time
+from reserves.runtypes import AttestationInputs, LicenceInputs, RunInputs
 
 Outcome = tuple[str, str, dict[str, Any]]
 
@@ -23,7 +24,7 @@ Outcome = tuple[str, str, dict[str, Any]]
 class Facts:
     """What the rules look at, derived once from the inputs."""
 
-    inputs: dict[str, Any]
+    inputs: RunInputs
     currency: str
     supply: Supply | None
     par_outstanding: Decimal | None
@@ -32,14 +33,12 @@ class Facts:
     evaluated_at: datetime
 
     @property
-    def attestation(self) -> dict[str, Any] | None:
-        attestation: dict[str, Any] | None = self.inputs["attestation"]
-        return attestation
+    def attestation(self) -> AttestationInputs | None:
+        return self.inputs["attestation"]
 
     @property
-    def licence(self) -> dict[str, Any]:
-        licence: dict[str, Any] = self.inputs.get("licence") or {}
-        return licence
+    def licence(self) -> LicenceInputs:
+        return self.inputs["licence"]
 
 
 def _s(value: Decimal | None) -> str | None:
@@ -205,11 +204,12 @@ def r18_supply(params: dict[str, Any], f: Facts) -> Outcome:
     own per-chain figures are compared here, only when the readings are pinned at the attestation's
     as-of instant (comparing them with later supply would be meaningless).
     """
-    findings: list[dict[str, Any]] = list(f.inputs.get("supply_findings") or [])
+    findings: list[Mapping[str, Any]] = list(f.inputs.get("supply_findings") or [])
     compared: list[dict[str, Any]] = []
     tolerance = Decimal(params["tolerance_tokens"])
     attestation = f.attestation
-    stated = {int(x["chain_id"]): Decimal(x["outstanding"]) for x in (attestation or {}).get("issuer_figures", [])}
+    figures_stated = attestation.get("issuer_figures", []) if attestation else []
+    stated = {int(x["chain_id"]): Decimal(x["outstanding"]) for x in figures_stated}
     if stated and f.supply is not None and f.inputs.get("readings_basis") == "as_of":
         for chain_id in sorted(set(stated) | set(f.supply.by_chain)):
             onchain, issuer = f.supply.by_chain.get(chain_id), stated.get(chain_id)
@@ -285,10 +285,9 @@ def r26_certification(params: dict[str, Any], f: Facts) -> Outcome:
         return "not_evaluable", "no certification recorded", {}
     as_of = parse_time(a["as_of"])
     problems = [f"no {k}" for k in fields if not a.get(k)]
+    certified = {"ceo": a.get("ceo_certified_at"), "cfo": a.get("cfo_certified_at")}
     problems += [
-        f"{who} certified before the as-of date"
-        for who in ("ceo", "cfo")
-        if a.get(f"{who}_certified_at") and parse_time(a[f"{who}_certified_at"]) < as_of
+        f"{who} certified before the as-of date" for who, at in certified.items() if at and parse_time(at) < as_of
     ]
     figures = {k: a.get(k) or "" for k in fields}
     if problems:
@@ -306,11 +305,12 @@ def r31_no_yield(params: dict[str, Any], f: Facts) -> Outcome:
 
 def r35_stated_total(params: dict[str, Any], f: Facts) -> Outcome:
     """The issuer's stated total equals the sum of its lines (in the coin's currency), exactly."""
-    if f.attestation is None or f.attestation.get("stated_total_reserves") is None:
+    total = None if f.attestation is None else f.attestation.get("stated_total_reserves")
+    if total is None:
         return "not_evaluable", "no stated total", {}
     if any(h.value is None for h in f.holdings):
         return "not_evaluable", "a line in another currency has no exchange rate", {}
-    stated = Decimal(f.attestation["stated_total_reserves"])
+    stated = Decimal(total)
     lines = sum((h.value for h in f.holdings if h.value is not None), Decimal(0))
     figures = {"stated": str(stated), "sum_of_lines": str(lines), "difference": str(stated - lines)}
     if stated == lines:

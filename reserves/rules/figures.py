@@ -1,7 +1,7 @@
 """Figures a run's rules share: outstanding under the profile, and each holding valued and vetted.
 
-Pure: everything comes from the run's ``inputs`` dict. Amounts are exact ``Decimal`` (the caller
-sets a 100-digit context); nothing is rounded here.
+Pure: everything comes from the run's ``inputs`` (``reserves.runtypes.RunInputs``). Amounts are exact
+``Decimal`` (the caller sets a 100-digit context); nothing is rounded here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chain.outstanding import Supply, outstanding_of
+from reserves.runtypes import AttestationInputs, RunInputs
 
 __all__ = ["HoldingView", "Supply", "holdings", "outstanding_of", "parse_date", "parse_time"]
 
@@ -51,7 +52,7 @@ class HoldingView:
         return self.value * (Decimal(1) - self.haircut)
 
 
-def as_of_date(attestation: dict[str, Any]) -> date:
+def as_of_date(attestation: AttestationInputs) -> date:
     """The as-of date in the time zone the issuer stated (maturities are counted from it)."""
     moment = parse_time(attestation["as_of"])
     try:
@@ -89,7 +90,7 @@ def _maturity_verdict(h: dict[str, Any], cap: dict[str, Any], on: date) -> Verdi
     return "fail", described
 
 
-def holdings(inputs: dict[str, Any]) -> list[HoldingView]:
+def holdings(inputs: RunInputs) -> list[HoldingView]:
     """Value every holding in the coin's currency and apply the per-holding rules present in the pack."""
     attestation = inputs["attestation"]
     if attestation is None:

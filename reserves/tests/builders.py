@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from attest.validation import AttestationDetails
 from reserves.compute import INPUTS_FORMAT
 from reserves.rulepacks import rulepack_load, rulepack_sha256
+from reserves.runtypes import RunInputs
 
 AS_OF = "2026-11-01T12:00:00+00:00"
 EVALUATED_AT = "2026-11-02T00:00:00+00:00"
@@ -63,14 +64,18 @@ def inputs(
     evaluated_at: str = EVALUATED_AT,
     basis: str = "latest",
     supply_findings: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Inputs as reserves.services.run_inputs builds them; ``holdings=None`` means no attestation."""
+) -> RunInputs:
+    """Inputs as reserves.services.run_inputs builds them; ``holdings=None`` means no attestation.
+
+    Cast once: the tests leave out attestation fields no rule under test reads, and pass findings and
+    readings of their own making, which is what the rules' ``.get`` reads are there for.
+    """
     currency = CURRENCY[profile]
     pack = rulepack_load(profile)
     for i, h in enumerate(holdings or [], start=1):
         h["line"] = i
         h["currency"] = h["currency"] or currency
-    return {
+    data = {
         "format": INPUTS_FORMAT,
         "stablecoin": "TEST",
         "currency": currency,
@@ -107,6 +112,7 @@ def inputs(
         "ledger_checked": False,
         "readings": [reading(supply)] if readings is None else readings,
     }
+    return cast(RunInputs, data)
 
 
 def certified(at: datetime) -> AttestationDetails:

@@ -14,6 +14,7 @@ from attest.services import HoldingInput, attestation_create, attestation_submit
 from chain.models import Bucket, Deployment, Network, SupplyReading
 from reserves.compute import compute
 from reserves.models import Flag, FlagStatus, ReconciliationRun
+from reserves.runtypes import run_inputs_of
 from reserves.services import reconciliation_run
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,9 @@ def test_a_stored_run_recomputes_to_the_same_figures(coin):
         trigger="manual",
     )
     run.refresh_from_db()
-    again = compute(run.inputs)
+    again = compute(run_inputs_of(run))
     assert again["status"] == run.status
+    assert again["reserves"] is not None and again["ratio"] is not None
     assert Decimal(again["reserves"]) == run.reserves
     assert Decimal(again["ratio"]) == run.ratio
     assert again["results"] == run.results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,19 +12,20 @@ import pytest
 from reserves.compute import compute
 from reserves.rulepacks import FILES, rulepack_load
 from reserves.rules.checks import CHECKS
+from reserves.runtypes import inputs_from_json
 from reserves.tests.builders import AS_OF, holding, inputs, reading
 
 PROFILES = ["HK", "US_GENIUS", "US_NYDFS", "EU_MICA"]
 AS_OF_DATE = date.fromisoformat(AS_OF[:10])
 
 
-def result(out: dict[str, Any], rule: str) -> dict[str, Any]:
+def result(out: Mapping[str, Any], rule: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = [r for r in out["results"] if r["rule"] == rule]
     assert len(found) == 1
     return found[0]
 
 
-def outcome(out: dict[str, Any], rule: str) -> str:
+def outcome(out: Mapping[str, Any], rule: str) -> str:
     return str(result(out, rule)["outcome"])
 
 
@@ -386,10 +388,10 @@ def test_compute_is_a_pure_function_of_json_inputs(profile):
 
 
 def test_compute_refuses_inputs_of_another_format():
-    old = inputs("HK", [holding("100")])
+    old: dict[str, Any] = {**inputs("HK", [holding("100")])}
     del old["format"]
     with pytest.raises(ValueError, match="format 1"):
-        compute(old)
+        compute(inputs_from_json(old))
 
 
 # --- R35 stated total, R36 valuation method ----------------------------------------------------------

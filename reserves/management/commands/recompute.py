@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reserves.compute import compute
 from reserves.models import ReconciliationRun
+from reserves.runtypes import inputs_from_json, run_inputs_of
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["inputs"]:
-            outputs = compute(json.loads(options["inputs"].read_text()))
+            outputs = compute(inputs_from_json(json.loads(options["inputs"].read_text())))
             self.stdout.write(json.dumps(outputs, indent=2, sort_keys=True))
             return
         runs = ReconciliationRun.objects.filter(inputs__format=2) if options["all"] else None
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             runs = ReconciliationRun.objects.filter(pk=options["run"])
             if not runs.exists():
                 raise CommandError(f"no run {options['run']}")
-        differing = [run.pk for run in runs.iterator() if compute(run.inputs) != run.outputs]
+        differing = [run.pk for run in runs.iterator() if compute(run_inputs_of(run)) != run.outputs]
         checked = runs.count()
         if differing:
             raise CommandError(f"{len(differing)} of {checked} run(s) do not recompute: {differing[:20]}")

@@ -1,0 +1,201 @@
+"""The shapes of a reconciliation run's inputs and outputs, for mypy (docs/rules.md describes them).
+
+Runs are deduplicated by the SHA-256 of the inputs' canonical JSON, and ``compute(run.inputs)`` must
+give back ``run.outputs`` byte for byte, so these types describe the JSON exactly as it is stored:
+amounts and instants are strings, ids and counts are ints. Changing a key or a value type here
+changes every new run's hash; do it only with a new ``INPUTS_FORMAT``.
+
+A run's ``inputs`` and ``outputs`` are ``JSONField``s (``Any``). ``run_inputs_of`` and
+``run_outputs_of`` are the one place a stored run's JSON is taken to have these shapes; code that
+reads runs of every format (format 1 runs lack most keys) keeps reading the raw JSON instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol, TypedDict, cast
+
+from chain.outstanding import BalanceJson, ReadingJson
+
+__all__ = [
+    "AttestationInputs",
+    "BalanceJson",
+    "HoldingRow",
+    "IssuerFigure",
+    "LicenceInputs",
+    "ReadingJson",
+    "RulePack",
+    "RuleResult",
+    "RuleSpec",
+    "RunInputs",
+    "RunOutputs",
+    "RunStatus",
+    "SupplyFinding",
+    "inputs_from_json",
+    "run_inputs_of",
+    "run_outputs_of",
+]
+
+
+class RuleSpec(TypedDict):
+    """One rule of a pack (reserves/rulepacks/*.yaml); ``params`` differ from rule to rule."""
+
+    name: str
+    severity: str
+    source: list[str]
+    confidence: str
+    status: str
+    params: dict[str, Any]
+
+
+class RulePack(TypedDict):
+    """A whole rule pack as loaded from YAML and copied into every run."""
+
+    profile: str
+    name: str
+    version: str
+    currency_mismatch: Literal["approval", "forbidden"]
+    outstanding_keeps: list[str]
+    haircuts: dict[str, str]  # asset_class -> fraction deducted, a decimal string
+    rules: dict[str, RuleSpec]
+
+
+class LicenceInputs(TypedDict):
+    licence_id: str  # "" for a coin without a licence
+    buffer_min: str | None  # None: the pack's R3 default applies
+    significant: bool
+    attestation_interval_days: int | None
+
+
+class IssuerFigure(TypedDict):
+    chain_id: int
+    outstanding: str
+
+
+class AttestationInputs(TypedDict):
+    """The attestation version a run judges, with every field the rules may read."""
+
+    id: int
+    version: int
+    as_of: str
+    as_of_timezone: str
+    report_type: str
+    assurer_name: str
+    assurer_registration: str
+    standard: str
+    engagement_type: str
+    assurance_level: str
+    opinion: str
+    pays_holder_interest: bool | None
+    ceo_name: str
+    cfo_name: str
+    document_sha256: str
+    ceo_certified_at: str | None
+    cfo_certified_at: str | None
+    stated_total_reserves: str | None
+    # Keyed by attest.signing.HOLDING_PAYLOAD_FIELDS, which grows with what an attestation signs; a
+    # TypedDict would have to be kept in step by hand, so holdings stay plain JSON objects.
+    holdings: list[dict[str, Any]]
+    issuer_figures: list[IssuerFigure]
+
+
+class SupplyFinding(TypedDict):
+    """An open mismatch between the chain's mint/burn ledger and totalSupply (chain/ledger.py)."""
+
+    source: str
+    chain_id: int
+    address: str
+    from_block: int
+    to_block: int
+    to_block_hash: str
+    expected: str
+    observed: str
+    message: str
+
+
+class RunInputs(TypedDict):
+    """Everything a run is computed from (format 2): what ``reserves.services.run_inputs`` builds."""
+
+    format: int
+    stablecoin: str
+    currency: str
+    par_value: str
+    profile: str
+    rulepack_version: str
+    rulepack_sha256: str
+    rulepack: RulePack
+    licence: LicenceInputs
+    evaluated_at: str
+    readings_basis: str  # "latest", "as_of" or "latest_no_block_at_as_of"
+    attestation: AttestationInputs | None
+    latest_reports: dict[str, str]  # report type -> as-of instant of the newest standing one
+    supply_findings: list[SupplyFinding]
+    ledger_checked: bool
+    readings: list[ReadingJson]
+
+
+RunStatus = Literal["backed", "under_collateralised", "no_attestation", "no_supply"]
+
+
+class RuleResult(TypedDict):
+    rule: str
+    name: str
+    outcome: str  # pass, fail, warn, not_evaluable, not_applicable
+    severity: str
+    message: str
+    figures: dict[str, Any]  # each rule reports its own figures
+    source: list[str]
+    confidence: str
+    status: str
+
+
+class HoldingRow(TypedDict):
+    line: int
+    asset_class: str
+    value: str | None  # None when the holding cannot be converted to the coin's currency
+    haircut: str
+    eligible_value: str
+    excluded_by: list[str]
+
+
+class RunOutputs(TypedDict):
+    """What ``reserves.compute.compute`` returns; amounts are decimal strings quantized for storage."""
+
+    status: RunStatus
+    profile: str
+    rulepack_version: str
+    outstanding: str | None
+    outstanding_by_chain: dict[str, str]  # chain id (as JSON keys are strings) -> outstanding
+    deducted: dict[str, str]
+    kept_outstanding: dict[str, str]
+    par_outstanding: str | None
+    reserves_stated: str | None
+    reserves: str | None
+    ratio: str | None
+    ratio_display: str | None
+    headroom: str | None
+    holdings: list[HoldingRow]
+    results: list[RuleResult]
+
+
+class _StoredRun(Protocol):
+    # A protocol rather than ReconciliationRun, so compute's import chain stays free of Django models.
+    @property
+    def inputs(self) -> Any: ...
+
+    @property
+    def outputs(self) -> Any: ...
+
+
+def inputs_from_json(value: Any) -> RunInputs:
+    """JSON read from outside (a bundle, a file) taken as run inputs; ``compute`` checks the format."""
+    return cast(RunInputs, value)
+
+
+def run_inputs_of(run: _StoredRun) -> RunInputs:
+    """A stored run's inputs; only format 2 runs (``inputs.format == 2``) really have this shape."""
+    return inputs_from_json(run.inputs)
+
+
+def run_outputs_of(run: _StoredRun) -> RunOutputs:
+    """A stored run's outputs as compute returned them (format 2 runs; older ones stored none)."""
+    return cast(RunOutputs, run.outputs)
