@@ -48,7 +48,9 @@ def _file_usdx_short() -> Attestation:
         as_of=now - timedelta(minutes=1),
         as_of_timezone="UTC",
         holdings=[HoldingInput("demand_deposit", "First Example Bank", "USD", Decimal("4800000"))],
-        details=AttestationDetails(ceo_name="Ada Chief", ceo_certified_at=now, cfo_name="Bo Money", cfo_certified_at=now),
+        details=AttestationDetails(
+            ceo_name="Ada Chief", ceo_certified_at=now, cfo_name="Bo Money", cfo_certified_at=now
+        ),
     )
     return attestation_submit(user=user, attestation=attestation)
 
