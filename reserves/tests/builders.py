@@ -67,8 +67,8 @@ def inputs(
 ) -> RunInputs:
     """Inputs as reserves.services.run_inputs builds them; ``holdings=None`` means no attestation.
 
-    Cast once: the tests leave out attestation fields no rule under test reads, and pass findings and
-    readings of their own making, which is what the rules' ``.get`` reads are there for.
+    Cast once: the tests leave out attestation fields (assurer, document hash, stated total) that the
+    rules read with ``.get``, so the dict is a RunInputs only in the keys the rules index.
     """
     currency = CURRENCY[profile]
     pack = rulepack_load(profile)
