@@ -375,16 +375,3 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
         )[0]
         for profile, licence in _licences(stablecoin)
     ]
-
-
-def on_attestation_submitted(*, attestation_id: int) -> None:
-    from reserves.tasks import attestation_reconcile_task
-
-    transaction.on_commit(lambda: attestation_reconcile_task.delay(attestation_id))
-
-
-def on_supply_read(*, stablecoin_ids: list[int]) -> None:
-    from reserves.tasks import stablecoin_reconcile_task
-
-    for pk in stablecoin_ids:
-        transaction.on_commit(lambda pk=pk: stablecoin_reconcile_task.delay(pk, "supply"))  # type: ignore[misc]

@@ -1,0 +1,355 @@
+"""Benchmark the public API under gunicorn against a trivial Django JSON view on the same server.
+
+    .venv/bin/python bench/api_load.py [--coins 1000] [--days 365] [--seconds 10] [--clients 32]
+
+Uses its own PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/attest_bench_7),
+creates and migrates it, and fills it once with N coins and a year of daily reconciliation runs per
+coin (bulk inserts, straight into the tables). Then it starts gunicorn (ATTEST_BENCH=1 adds
+/api/v1/bench/trivial/), drives each URL with CLIENTS concurrent keep-alive clients (threads over
+http.client, in two processes so one GIL does not cap them) for a bounded time and request count, and
+prints requests/s, p50 and p99; queries per request are counted in-process with CaptureQueriesContext.
+Throttling is off (API_ANON_RATE="") so the view itself is measured, not the 429s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/attest_bench_7")
+ENV = {
+    "DATABASE_URL": DB_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-" + "x" * 40,
+    "ATTEST_BENCH": "1",
+    "API_ANON_RATE": "",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    parts = urlsplit(DB_URL)
+    name = parts.path.lstrip("/")
+    admin = f"host={parts.hostname} port={parts.port or 5432} user={parts.username} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(coins: int, days: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from attest.models import Attestation, AttestationStatus, Holding, Issuer, Stablecoin
+    from chain.models import DeductionAddress, Deployment, Network, SupplyReading
+    from reserves.compute import compute
+    from reserves.models import Flag, ReconciliationRun
+    from reserves.services import run_inputs
+
+    call_command("migrate", verbosity=0)
+    if Stablecoin.objects.count() >= coins:
+        return
+    started = time.monotonic()
+    now = timezone.now()
+    with transaction.atomic():
+        network, _ = Network.objects.get_or_create(chain_id=31337, defaults={"name": "bench"})
+        user = get_user_model().objects.get_or_create(username="bench")[0]
+        issuers = Issuer.objects.bulk_create([Issuer(name=f"Bench Issuer {i:04d}") for i in range(coins)])
+        stablecoins = Stablecoin.objects.bulk_create(
+            [
+                Stablecoin(issuer=iss, symbol=f"C{i:04d}", name=f"Coin {i}", currency="USD")
+                for i, iss in enumerate(issuers)
+            ]
+        )
+        deployments = Deployment.objects.bulk_create(
+            [
+                Deployment(stablecoin=c, network=network, address="0x" + secrets.token_hex(20), decimals=6)
+                for c in stablecoins
+            ]
+        )
+        DeductionAddress.objects.bulk_create(
+            [
+                DeductionAddress(deployment=d, bucket="treasury", address="0x" + secrets.token_hex(20))
+                for d in deployments
+            ]
+        )
+        readings = SupplyReading.objects.bulk_create(
+            [
+                SupplyReading(
+                    deployment=d,
+                    chain_id=31337,
+                    block_number=1000,
+                    block_hash="0x" + secrets.token_hex(32),
+                    block_time=now,
+                    total_supply=6_000_000 * 10**6,
+                    balances=[{"bucket": "treasury", "address": "0x" + "11" * 20, "raw": str(10**12)}],
+                    read_at=now,
+                )
+                for d in deployments
+            ]
+        )
+        attestations = Attestation.objects.bulk_create(
+            [
+                Attestation(
+                    stablecoin=c, status=AttestationStatus.SUBMITTED, as_of=now, created_by=user, submitted_at=now
+                )
+                for c in stablecoins
+            ]
+        )
+        Holding.objects.bulk_create(
+            [
+                Holding(
+                    attestation=a,
+                    line=1,
+                    asset_class="tbill",
+                    custodian="Bench Custody",
+                    currency="USD",
+                    market_value=Decimal(4_800_000 if i % 10 == 0 else 5_100_000),
+                )
+                for i, a in enumerate(attestations)
+            ]
+        )
+    for i, (coin, reading, attestation) in enumerate(zip(stablecoins, readings, attestations, strict=True)):
+        reading.deployment = deployments[i]
+        inputs = run_inputs(stablecoin=coin, attestation=attestation, readings=[reading], profile="")
+        out = compute(inputs)
+        runs = [
+            ReconciliationRun(
+                stablecoin=coin,
+                attestation=attestation,
+                rulepack_version=inputs["rulepack_version"],
+                trigger="schedule",
+                inputs=inputs,
+                input_hash=f"{day:04d}" + secrets.token_hex(30),
+                status=out["status"],
+                outstanding=out["outstanding"],
+                par_outstanding=out["par_outstanding"],
+                reserves=out["reserves"],
+                ratio=out["ratio"],
+                headroom=out["headroom"],
+                results=out["results"],
+                outputs=out,
+            )
+            for day in range(days)
+        ]
+        with transaction.atomic():
+            created = ReconciliationRun.objects.bulk_create(runs, batch_size=1000)
+            for day, run in enumerate(created):
+                run.created_at = now - timedelta(days=days - 1 - day)
+            ReconciliationRun.objects.bulk_update(created, ["created_at"], batch_size=1000)
+            if out["status"] == "under_collateralised":
+                Flag.objects.create(
+                    stablecoin=coin,
+                    rule="R1",
+                    severity="critical",
+                    message=out["results"][0]["message"],
+                    opened_at=now,
+                    opened_by_run=created[-1],
+                    last_run=created[-1],
+                )
+        if i % 100 == 99:
+            print(f"  seeded {i + 1} coins ({time.monotonic() - started:.0f} s)", flush=True)
+
+
+def queries_per_request(paths: dict[str, str]) -> dict[str, int]:
+    """Queries of a request that computes its answer (the process cache off)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.API_CACHE_SECONDS = 0
+    client = Client(HTTP_HOST="127.0.0.1")
+    counts = {}
+    for name, path in paths.items():
+        client.get(path)  # warm caches of the schema and url resolver
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200, path
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def _client_thread(port: int, path: str, deadline: float, budget: int, out: list[float], errors: list[int]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(budget):
+        if time.monotonic() >= deadline:
+            break
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(response.status)
+                continue
+        except (OSError, http.client.HTTPException):
+            errors.append(0)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        out.append(time.perf_counter() - t0)
+    conn.close()
+
+
+def _client_process(args: tuple[int, str, float, int, int]) -> tuple[list[float], list[int]]:
+    port, path, seconds, threads, budget = args
+    latencies: list[float] = []
+    errors: list[int] = []
+    deadline = time.monotonic() + seconds
+    workers = [
+        threading.Thread(target=_client_thread, args=(port, path, deadline, budget, latencies, errors))
+        for _ in range(threads)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return latencies, errors
+
+
+def load(port: int, path: str, *, clients: int, seconds: float, max_requests: int) -> dict[str, float]:
+    processes = 2
+    per_process = clients // processes
+    budget = max(1, max_requests // clients)
+    _client_process((port, path, 1.0, 4, 50))  # warm-up
+    started = time.monotonic()
+    with multiprocessing.Pool(processes) as pool:
+        results = pool.map(_client_process, [(port, path, seconds, per_process, budget)] * processes)
+    elapsed = time.monotonic() - started
+    latencies = sorted(x for lat, _ in results for x in lat)
+    errors = sum(len(e) for _, e in results)
+    if not latencies:
+        return {"requests": 0, "errors": errors, "rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--coins", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per URL")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="per URL")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    parser.add_argument("--port", type=int, default=8790)
+    options = parser.parse_args()
+
+    ensure_database()
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise without collectstatic
+    django.setup()
+    print(f"database {DB_URL}: seeding {options.coins} coins x {options.days} days (once)", flush=True)
+    seed(options.coins, options.days)
+    from reserves.models import ReconciliationRun
+
+    runs = ReconciliationRun.objects.count()
+    middle = f"C{options.coins // 2:04d}"
+    paths = {
+        "trivial": "/api/v1/bench/trivial/",
+        "detail": f"/api/v1/stablecoins/{middle}/",
+        "list": "/api/v1/stablecoins/",
+        "history": f"/api/v1/stablecoins/{middle}/history/?limit=100",
+    }
+    queries = queries_per_request(paths)
+
+    report: dict[str, object] = {"queries": queries}
+    print(
+        f"\n{options.coins} coins, {runs} runs; gunicorn {options.workers} x {options.threads} gthread; "
+        f"{options.clients} clients, {options.seconds:.0f} s per URL; "
+        f"{os.cpu_count()} CPUs shared by server and clients"
+    )
+    for cache_seconds in ("2", "0"):
+        results = serve_and_load(options, paths, cache_seconds)
+        print(f"\nAPI_CACHE_SECONDS={cache_seconds}\n")
+        print("| URL | requests | errors | req/s | p50 ms | p99 ms | queries/request |\n|---|---|---|---|---|---|---|")
+        for name, path in paths.items():
+            r = results[name]
+            print(
+                f"| `{path}` ({name}) | {r['requests']:.0f} | {r['errors']:.0f} | {r['rps']:.0f} | "
+                f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {queries[name]} |"
+            )
+        ratio = results["detail"]["rps"] / results["trivial"]["rps"] if results["trivial"]["rps"] else 0.0
+        print(f"\ndetail / trivial throughput: {ratio:.2f} (target >= 0.5)")
+        report[f"API_CACHE_SECONDS={cache_seconds}"] = {"results": results, "ratio": ratio}
+    print(json.dumps(report))
+
+
+def serve_and_load(
+    options: argparse.Namespace, paths: dict[str, str], cache_seconds: str
+) -> dict[str, dict[str, float]]:
+    server = subprocess.Popen(
+        [
+            str(REPO / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{options.port}",
+            "--workers",
+            str(options.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(options.threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env={**os.environ, **ENV, "API_CACHE_SECONDS": cache_seconds},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", options.port, timeout=2)
+                conn.request("GET", paths["trivial"])
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        return {
+            name: load(
+                options.port, path, clients=options.clients, seconds=options.seconds, max_requests=options.max_requests
+            )
+            for name, path in paths.items()
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
