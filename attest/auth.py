@@ -1,9 +1,9 @@
-"""Logging in, with a lockout against password guessing.
+"""The login lockout against password guessing, and the login forms that apply it.
 
 Failures are counted per (username, client IP) in the database, so every web process sees the same
 count. After LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES the pair is refused, with
 the right password too, until the window has passed; a successful login clears the count. The
-admin's login uses the same lockout (attest/admin.py).
+admin's login uses the same lockout (attest/admin.py); the login page is web/auth.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -58,10 +57,6 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_failures_clear(username=username, ip=ip)
         return cleaned
-
-
-class ThrottledLoginView(auth_views.LoginView):
-    form_class = ThrottledAuthenticationForm
 
 
 class ThrottledAdminAuthenticationForm(ThrottledAuthenticationForm, AdminAuthenticationForm):

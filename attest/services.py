@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from attest import hooks
 from attest.audit import audit_append
 from attest.models import (
     Attestation,
@@ -282,7 +281,7 @@ def attestation_input(attestation: Attestation) -> AttestationInput:
 
 
 def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
-    """Draft -> submitted. From here on the attestation never changes; the pipeline above is told on commit."""
+    """Draft -> submitted; from here on it never changes. Callers reconcile it (jobs.workflows.attestation_submit)."""
     _require_issuer_staff(user, attestation.stablecoin)
     with transaction.atomic():
         locked = _lock_draft(attestation)
@@ -322,7 +321,6 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
                 ],
             },
         )
-        hooks.emit("attestation_submitted", attestation_id=attestation.pk)
     return attestation
 
 

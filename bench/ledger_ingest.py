@@ -53,7 +53,7 @@ def ensure_database() -> None:
 
 
 def generate(rpc: RpcClient, *, events: int, per_block: int) -> dict[str, Any]:
-    from chain.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin, encode_call, send
+    from devtools.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin, encode_call, send
 
     owner, alice, bob = DEV_ACCOUNTS[:3]
     token = deploy_stablecoin(rpc, name="Bench USD", symbol="BUSD", decimals=6, owner=owner, proxied=False)
@@ -140,9 +140,9 @@ def main() -> None:
     from django.db import connection
 
     from attest.models import Issuer, Stablecoin
-    from chain.devchain import Anvil, call_uint
     from chain.ledger import ledger_delta, ledger_index_network
     from chain.models import Deployment, LedgerCheck, LedgerCursor, LedgerEntry, Network, SupplyReading
+    from devtools.devchain import Anvil, call_uint
 
     call_command("migrate", verbosity=0)
     assert connection.vendor == "postgresql"

@@ -29,9 +29,9 @@ from eth_abi.abi import encode
 from web3 import Web3
 
 from chain.blocks import Block, finalised_head
-from chain.devchain import DEV_ACCOUNTS, Anvil, encode_call, load_artifact
 from chain.reader import TOTAL_SUPPLY, RawReading, Target, balance_of_calldata, read_at_block
 from chain.rpc import RpcClient
+from devtools.devchain import DEV_ACCOUNTS, Anvil, encode_call, load_artifact
 
 OWNER = DEV_ACCOUNTS[0]
 HOLDERS = DEV_ACCOUNTS[1:4]

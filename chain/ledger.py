@@ -35,7 +35,6 @@ from django.db.models import Q
 from django.utils import timezone
 from eth_utils.crypto import keccak
 
-from attest import hooks
 from attest.models import Stablecoin
 from chain.blocks import Block
 from chain.models import (
@@ -394,12 +393,13 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     return stored
 
 
-def ledger_reconcile_network(*, network: Network) -> int:
-    """Check Σ ledger against the totalSupply change between consecutive confirmed readings. Returns checks made.
+def ledger_reconcile_network(*, network: Network) -> list[LedgerCheck]:
+    """Check Σ ledger against the totalSupply change between consecutive confirmed readings. Returns the checks made.
 
-    Only pairs whose whole range is indexed and confirmed are checked, and each pair once.
+    Only pairs whose whole range is indexed and confirmed are checked, and each pair once. A mismatch is a
+    finding for reconciliation (R18): the caller judges the coins of unmatched checks again at once.
     """
-    made = 0
+    made: list[LedgerCheck] = []
     cursors = LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0).select_related("deployment")
     for cursor in cursors:
         last = (
@@ -434,7 +434,7 @@ def ledger_reconcile_network(*, network: Network) -> int:
             ledger = sum(deltas)
             checks.append(
                 LedgerCheck(
-                    deployment_id=cursor.deployment_id,
+                    deployment=cursor.deployment,
                     reading_from=low,
                     reading_to=high,
                     expected_delta=Decimal(expected),
@@ -444,10 +444,7 @@ def ledger_reconcile_network(*, network: Network) -> int:
                     checked_at=timezone.now(),
                 )
             )
-        made += len(LedgerCheck.objects.bulk_create(checks, ignore_conflicts=True))
-        if any(not c.matched for c in checks):
-            # A mismatch is a finding for reconciliation (R18); the coin is judged again at once.
-            hooks.emit("ledger_mismatch", stablecoin_ids=[cursor.deployment.stablecoin_id])
+        made += LedgerCheck.objects.bulk_create(checks, ignore_conflicts=True)
     return made
 
 

@@ -14,8 +14,8 @@ Steps of one check on a network (``reorg_check_network``):
      reads that range again from the new chain;
    - rows whose hash matches and whose block is at least ``confirmations`` deep become confirmed,
      and are never checked again.
-4. If a reading was orphaned, read the network's supply again at the new finalised head (which
-   tells reconciliation through the ``supply_read`` hook).
+The outcome names the coins whose readings were orphaned. The caller (``jobs.workflows.reorg_check``)
+has them judged again, then reads the network's supply again at the new finalised head.
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from attest import hooks
 from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
-from chain.services import supply_read_all
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +39,11 @@ class ReorgOutcome:
     confirmed_readings: int = 0
     confirmed_ledger_rows: int = 0
     orphaned_readings: list[int] = field(default_factory=list)
+    # The coins of the orphaned readings: to be judged again from their remaining readings.
+    stablecoin_ids: list[int] = field(default_factory=list)
     discarded_ledger_rows: int = 0
     rewound_to: int | None = None
-    reread: int = 0
+    reread: int = 0  # readings taken by the re-read that follows (jobs.workflows.reorg_check)
 
 
 def canonical_hashes(rpc: RpcClient, numbers: list[int], *, batch_size: int) -> dict[int, str | None]:
@@ -139,17 +139,12 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
             outcome.rewound_to = rewind
             if orphaned_pks:
                 SupplyReading.objects.filter(pk__in=orphaned_pks).update(status=ReadingStatus.ORPHANED)
-                # Judge the coins again on commit from their remaining readings, even if the re-read
-                # below fails: the latest run must not keep standing on an orphaned block.
-                hooks.emit(
-                    "supply_read",
-                    stablecoin_ids=sorted(
-                        set(
-                            SupplyReading.objects.filter(pk__in=orphaned_pks).values_list(
-                                "deployment__stablecoin_id", flat=True
-                            )
+                outcome.stablecoin_ids = sorted(
+                    set(
+                        SupplyReading.objects.filter(pk__in=orphaned_pks).values_list(
+                            "deployment__stablecoin_id", flat=True
                         )
-                    ),
+                    )
                 )
                 LedgerCheck.objects.filter(
                     Q(reading_from_id__in=orphaned_pks) | Q(reading_to_id__in=orphaned_pks)
@@ -190,8 +185,4 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         outcome.confirmed_ledger_rows = LedgerEntry.objects.filter(
             deployment__network=network, confirmed=False, block_hash__in=deep
         ).update(confirmed=True)
-
-    if orphaned_pks:
-        # Replace what was orphaned with a reading of the chain as it stands now.
-        outcome.reread = supply_read_all(network=network)
     return outcome

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from attest import hooks
 from attest.models import Stablecoin
 from chain.blockcache import block_at_or_before_cached
 from chain.blocks import Block, block_by_number, finalised_head
@@ -165,13 +164,14 @@ def supply_read_network(
     return _store(network, raws, primary_url, resolved)
 
 
-def supply_read_all(*, network: Network) -> int:
-    """Read every deployment on the network at its finalised head and tell the apps above."""
-    readings = supply_read_network(network=network)
-    coin_ids = sorted({r.deployment.stablecoin_id for r in readings})
-    if coin_ids:
-        hooks.emit("supply_read", stablecoin_ids=coin_ids)
-    return len(readings)
+def supply_read_all(*, network: Network) -> list[SupplyReading]:
+    """Read every deployment on the network at its finalised head (the caller reconciles the coins read)."""
+    return supply_read_network(network=network)
+
+
+def stablecoin_ids_of(readings: Iterable[SupplyReading]) -> list[int]:
+    """The coins the readings belong to, each once, in id order."""
+    return sorted({r.deployment.stablecoin_id for r in readings})
 
 
 def supply_pin_at(*, stablecoin: Stablecoin, at: datetime) -> list[SupplyReading]:

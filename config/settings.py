@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from jobs.beat import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -86,9 +88,16 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "corsheaders",
+    # Domain apps (models, services, selectors, admin), bottom to top: attest <- chain <- reserves.
     "attest",
     "chain",
     "reserves",
+    # Entry points above them (docs/architecture.md; `lint-imports` checks the direction).
+    "jobs",
+    "web",
+    "api",
+    "cli",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -176,12 +185,12 @@ REORG_CHECK_INTERVAL = envint("REORG_CHECK_INTERVAL", "60")
 # Evaluation instants are cut to this many seconds, so a run is reproducible and the scheduled
 # reconciliation makes at most one run per coin and profile per bucket when nothing else changed.
 RECONCILE_EVALUATION_BUCKET = envint("RECONCILE_EVALUATION_BUCKET", "900")
-CELERY_BEAT_SCHEDULE = {
-    "read-supply": {"task": "chain.tasks.read_all_networks_task", "schedule": float(SUPPLY_READ_INTERVAL)},
-    "reconcile-all": {"task": "reserves.tasks.reconcile_all_task", "schedule": float(RECONCILE_INTERVAL)},
-    "index-ledger": {"task": "chain.tasks.ledger_index_all_task", "schedule": float(LEDGER_INDEX_INTERVAL)},
-    "check-reorgs": {"task": "chain.tasks.reorg_check_all_task", "schedule": float(REORG_CHECK_INTERVAL)},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    supply_read=SUPPLY_READ_INTERVAL,
+    reconcile=RECONCILE_INTERVAL,
+    ledger_index=LEDGER_INDEX_INTERVAL,
+    reorg_check=REORG_CHECK_INTERVAL,
+)
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", "http://127.0.0.1:8545")
@@ -199,14 +208,6 @@ CHAIN_STALE_AFTER = envint("CHAIN_STALE_AFTER", "300")
 NOTIFY_TIMEOUT = envint("NOTIFY_TIMEOUT", "10")
 NOTIFY_MAX_RETRIES = envint("NOTIFY_MAX_RETRIES", "6")
 NOTIFY_RETRY_BACKOFF = envint("NOTIFY_RETRY_BACKOFF", "30")
-
-# How `attest` and `chain` tell the apps above them that something happened, without importing them.
-# config/ wires the apps; this keeps the dependency arrows of docs/architecture.md pointing down.
-ATTEST_HOOKS: dict[str, list[str]] = {
-    "attestation_submitted": ["reserves.services.on_attestation_submitted"],
-    "supply_read": ["reserves.services.on_supply_read"],
-    "ledger_mismatch": ["reserves.services.on_supply_read"],
-}
 
 # The Django cache: anonymous API throttling counts requests here, so every web process must share
 # it (Redis). Only the no-Redis demo mode (CELERY_TASK_ALWAYS_EAGER=1, one process) falls back to
@@ -238,8 +239,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["reserves.api.errors.AnonApiThrottle"],
-    "EXCEPTION_HANDLER": "reserves.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.errors.AnonApiThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     # How many reverse proxies stand in front: throttling then keys on the client address they add to
     # X-Forwarded-For. 0 (default) keys on the socket address, so a client cannot dodge it with a forged header.
     "NUM_PROXIES": envint("API_NUM_PROXIES", "0"),

@@ -3,26 +3,26 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from attest.auth import ThrottledLoginView
-from reserves.api.docs import api_docs
-from reserves.api.runs import NotFoundApi
-from reserves.pages import public_coin
-from reserves.views import home
+from api.docs import api_docs
+from api.runs import NotFoundApi
+from web.auth import ThrottledLoginView
+from web.pages import public_coin
+from web.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("attestations/", include("attest.urls")),
-    path("regulator/", include("reserves.urls")),
+    path("attestations/", include("web.issuer_urls")),
+    path("regulator/", include("web.regulator_urls")),
     path("coins/<str:symbol>/", public_coin, name="public_coin"),
-    path("api/v1/", include("reserves.api_urls")),
-    path("api/v1/", include("attest.api_urls")),
+    path("api/v1/", include("api.urls")),
+    path("api/v1/", include("api.issuer_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Keep last: anything else under /api/v1/ answers a JSON 404 like every other API error.
     re_path(r"^api/v1/(?P<path>.*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
 
-handler500 = "reserves.api.errors.server_error"
+handler500 = "api.errors.server_error"

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Compile contracts/src/*.sol with the npm solc pinned in package.json and write one JSON
-// artifact per deployable contract to chain/artifacts (or --out DIR).
+// artifact per deployable contract to devtools/artifacts (or --out DIR).
 //
 // The output must be byte-identical from run to run and machine to machine, because
-// chain/tests/test_contracts.py rebuilds into a temp dir and compares with the committed files.
+// devtools/tests/test_contracts.py rebuilds into a temp dir and compares with the committed files.
 // Hence: no CBOR metadata in the bytecode, sorted keys, sorted inputs, no timestamps or paths.
 //
 // Usage: node contracts/build.mjs [--out DIR]
@@ -25,7 +25,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  let out = path.join(repoRoot, 'chain', 'artifacts')
+  let out = path.join(repoRoot, 'devtools', 'artifacts')
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out' && i + 1 < argv.length) {
       out = path.resolve(argv[++i])

@@ -72,6 +72,6 @@ def flag_resolve_manually(*, flag: Flag, user: User, reason: str) -> Flag:
             payload={"stablecoin": flag.stablecoin.symbol, "rule": flag.rule, "reason": reason},
         )
         flag.refresh_from_db()
-        # Receivers hear of a resolution whoever made it; the deliveries are sent after commit.
+        # Receivers hear of a resolution whoever made it; the caller has the deliveries sent after commit.
         notifications_queue(flag=flag, event="flag.resolved")
     return flag

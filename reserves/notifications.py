@@ -1,9 +1,11 @@
 """Telling people about flags: a signed webhook POST or an email per endpoint, retried with backoff.
 
 Flow: when a flag opens or resolves, ``notifications_queue`` (inside the run's transaction) writes a
-pending ``NotificationDelivery`` per matching endpoint with the exact JSON body, and enqueues
-``notification_deliver_task`` on commit. The task calls ``delivery_attempt`` once per try; it
-retries with exponential backoff only on transport errors and 5xx answers (docs/notifications.md).
+pending ``NotificationDelivery`` per matching endpoint with the exact JSON body. Sending is the
+caller's: the workflows in ``jobs/workflows.py`` enqueue ``notification_deliver_task`` on commit for
+every delivery never attempted (``deliveries_unsent``), and a beat sweep catches any whose enqueue
+was lost. The task calls ``delivery_attempt`` once per try; it retries with exponential backoff only
+on transport errors and 5xx answers (docs/notifications.md).
 
 Signature: ``X-Attest-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>." + raw body)>`` with
 ``X-Attest-Timestamp: <unix seconds>``; receivers recompute it and reject old timestamps.
@@ -16,20 +18,17 @@ import hmac
 import json
 import smtplib
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from attest.locks import single_flight
-from reserves.models import DeliveryStatus, EndpointKind, NotificationDelivery, NotificationEndpoint
-
-if TYPE_CHECKING:
-    from reserves.models import Flag
+from reserves.models import DeliveryStatus, EndpointKind, Flag, NotificationDelivery, NotificationEndpoint
 
 SIGNATURE_HEADER = "X-Attest-Signature"
 TIMESTAMP_HEADER = "X-Attest-Timestamp"
@@ -83,17 +82,26 @@ def _encode(body: dict[str, Any]) -> str:
 
 
 def notifications_queue(*, flag: Flag, event: str) -> list[NotificationDelivery]:
-    """A pending delivery per active endpoint that wants this coin and profile; sent after commit."""
-    from reserves.tasks import notification_deliver_task
-
+    """A pending delivery per active endpoint that wants this coin and profile; the caller has them sent."""
     endpoints = NotificationEndpoint.objects.filter(active=True).filter(
         Q(stablecoin__isnull=True) | Q(stablecoin_id=flag.stablecoin_id), Q(profile="") | Q(profile=flag.profile)
     )
     body = _encode(_flag_body(flag, event))
-    deliveries = [NotificationDelivery.objects.create(endpoint=e, flag=flag, event=event, body=body) for e in endpoints]
-    for d in deliveries:
-        transaction.on_commit(lambda pk=d.pk: notification_deliver_task.delay(pk))  # type: ignore[misc]
-    return deliveries
+    return [NotificationDelivery.objects.create(endpoint=e, flag=flag, event=event, body=body) for e in endpoints]
+
+
+def deliveries_unsent(*, stablecoin_id: int | None = None, created_before: datetime | None = None) -> list[int]:
+    """Ids of flag deliveries still pending and never attempted: the ones nobody has tried to send yet.
+
+    Sending one twice is harmless (``delivery_attempt`` is single-flight and re-reads the status), so
+    enqueueing everything this returns is idempotent.
+    """
+    unsent = NotificationDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0, flag__isnull=False)
+    if stablecoin_id is not None:
+        unsent = unsent.filter(flag__stablecoin_id=stablecoin_id)
+    if created_before is not None:
+        unsent = unsent.filter(created_at__lt=created_before)
+    return list(unsent.order_by("pk").values_list("pk", flat=True))
 
 
 def _post(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, bool, int | None, str]:

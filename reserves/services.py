@@ -383,16 +383,3 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
     # The as-of runs are the record of the attestation against supply at its own instant; what the
     # public is shown is the coin now, re-judged with this attestation standing.
     return runs + stablecoin_reconcile(stablecoin=stablecoin, trigger="attestation", now=now)
-
-
-def on_attestation_submitted(*, attestation_id: int) -> None:
-    from reserves.tasks import attestation_reconcile_task
-
-    transaction.on_commit(lambda: attestation_reconcile_task.delay(attestation_id))
-
-
-def on_supply_read(*, stablecoin_ids: list[int]) -> None:
-    from reserves.tasks import stablecoin_reconcile_task
-
-    for pk in stablecoin_ids:
-        transaction.on_commit(lambda pk=pk: stablecoin_reconcile_task.delay(pk, "supply"))  # type: ignore[misc]

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / ".demo"
 sys.path.insert(0, str(REPO))
 
-from chain.devchain import Anvil  # noqa: E402 - needs the repo on sys.path first
+from devtools.devchain import Anvil  # noqa: E402 - needs the repo on sys.path first
 
 
 def redis_reachable(url: str) -> bool:

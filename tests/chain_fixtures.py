@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chain.devchain import Anvil, revert, snapshot
+from devtools.devchain import Anvil, revert, snapshot
 
 CHAIN_ID_A = 31337
 CHAIN_ID_B = 31338

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from attest.models import Licence
-from chain.devchain import DEV_ACCOUNTS, deploy_stablecoin, send
 from chain.supply import supply_read_coin, supply_report
 from chain.tests.helpers import coin, deployment, network
+from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, send
 from reserves.services import stablecoin_reconcile
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from attest.services import HoldingInput, attestation_create, attestation_submit
 from attest.validation import AttestationDetails
 from chain.models import Network
 from chain.services import supply_read_all
-from reserves.demo import DEMO_PASSWORDS, demo_seed
+from devtools.demo import DEMO_PASSWORDS, demo_seed
 from reserves.readmodel import coin_states
 from reserves.services import attestation_reconcile, stablecoin_reconcile
 from reserves.verdict import LABELS
@@ -103,7 +103,7 @@ def test_every_surface_tells_the_same_story(demo):
         assert overview_json[symbol]["display"]["backing_ratio"] == (ratio or "—"), symbol
         assert detail["outstanding"]["amount"] == listed_csv[symbol]["outstanding.amount"], symbol
         assert Decimal(detail["outstanding"]["amount"]) == Decimal(overview_csv[symbol]["outstanding"]), symbol
-        assert detail["publication_id"] == state.publication.pk, symbol
+        assert state.publication is not None and detail["publication_id"] == state.publication.pk, symbol
         label = LABELS[verdict]
         assert f'data-verdict="{verdict}"' in overview and label in overview
         page = public.get(f"/coins/{symbol}/").content.decode()

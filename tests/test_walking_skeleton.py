@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from chain.blocks import block_by_number
-from chain.devchain import mine
 from chain.outstanding import outstanding_of, reading_json
-from reserves.demo import DEMO_PASSWORDS, demo_seed
+from devtools.demo import DEMO_PASSWORDS, demo_seed
+from devtools.devchain import mine
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -131,7 +131,7 @@ def _coin_id(symbol: str) -> int:
 
 def test_the_scheduled_read_stores_supply_pinned_below_head(anvil, chain_snapshot, celery_worker_process):
     from chain.models import SupplyReading
-    from chain.tasks import read_all_networks_task
+    from jobs.tasks import read_all_networks_task
 
     demo_seed(rpc_url=anvil.url)
     mine(anvil.rpc, 3)

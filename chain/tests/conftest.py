@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from attest.models import Issuer, Stablecoin
-from chain.devchain import Anvil
 from chain.models import Deployment, Network
+from devtools.devchain import Anvil
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from chain.devchain import DEV_ACCOUNTS, deploy_stablecoin
 from chain.models import Deployment
 from chain.tests.helpers import coin, deployment, network
+from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin
 
 pytestmark = pytest.mark.django_db
 OWNER, TREASURY = DEV_ACCOUNTS[0], DEV_ACCOUNTS[2]

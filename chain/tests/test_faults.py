@@ -14,12 +14,12 @@ from collections.abc import Iterator
 import pytest
 
 from chain.crosscheck import ReadingDisagreement
-from chain.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, head, mine, send
 from chain.models import Network, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError
 from chain.services import supply_read_network
 from chain.tests.faulty import FaultyRpc
 from chain.tests.helpers import coin, deployment, network
+from devtools.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, head, mine, send
 
 OWNER, ALICE = DEV_ACCOUNTS[:2]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chain.blocks import block_at_or_before, block_by_number, finalised_head
-from chain.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send, set_next_block_timestamp
 from chain.reader import Target, read_at_block
 from chain.rpc import RpcError
+from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send, set_next_block_timestamp
 
 OWNER, HOLDER, TREASURY = DEV_ACCOUNTS[0], DEV_ACCOUNTS[1], DEV_ACCOUNTS[3]
 

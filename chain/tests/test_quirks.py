@@ -10,7 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from chain.devchain import (
+from chain.models import ReadingSource
+from chain.quirks import QuirkError
+from chain.services import BlockRefused
+from chain.supply import supply_read_coin, supply_report
+from chain.tests.helpers import coin, deployment, network
+from devtools.devchain import (
     DEV_ACCOUNTS,
     deploy_legacy_token,
     deploy_stablecoin,
@@ -20,11 +25,6 @@ from chain.devchain import (
     send,
     upgrade_proxy,
 )
-from chain.models import ReadingSource
-from chain.quirks import QuirkError
-from chain.services import BlockRefused
-from chain.supply import supply_read_coin, supply_report
-from chain.tests.helpers import coin, deployment, network
 
 pytestmark = pytest.mark.django_db
 OWNER, ALICE, BOB, TREASURY, LOCKBOX = DEV_ACCOUNTS[:5]

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from attest.models import Licence, Stablecoin
-from chain.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, Network
+from devtools.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin
 
 pytestmark = pytest.mark.django_db
 OWNER, TREASURY, FROZEN, LOCKBOX = DEV_ACCOUNTS[:4]

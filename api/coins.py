@@ -1,0 +1,226 @@
+"""Per-coin resources: the list, one coin, its history, supply, attestations and runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.http import ERROR_RESPONSES, FORMAT_PARAMETER, TABLE_RENDERERS, CachedApiView, Pagination
+from api.serializers import (
+    AttestationSerializer,
+    HistoryPointSerializer,
+    RunSummarySerializer,
+    StablecoinSerializer,
+    SupplySerializer,
+)
+from attest.models import Stablecoin
+from reserves import public_selectors as api_selectors
+from reserves.selectors import CoinSummary, coin_summaries
+
+# Cache-Control TTLs, each with its reason (docs/api.md, "Caching"):
+# Current figures change when supply is read (every SUPPLY_READ_INTERVAL, 30 s by default) and the
+# coin is reconciled; 15 s keeps a cached copy at most half a read interval behind, and bounds the
+# error of a cached age_seconds to 15 s.
+CURRENT_TTL = 15
+# History and attestations grow by a point per reconciliation or a version per filing; a chart or a
+# document list a minute behind is fine, and a minute saves most repeat work.
+LISTING_TTL = 60
+
+SYMBOL = OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="the coin's ticker, e.g. USDX")
+
+
+def _links(request: Request, summary: CoinSummary) -> dict[str, Any]:
+    symbol = summary.coin.symbol
+    run = summary.run
+    return {
+        "history": reverse("api-stablecoin-history", args=[symbol]),
+        "supply": reverse("api-stablecoin-supply", args=[symbol]),
+        "attestations": reverse("api-stablecoin-attestations", args=[symbol]),
+        "runs": reverse("api-stablecoin-runs", args=[symbol]),
+        "run": reverse("api-run-detail", args=[run.pk]) if run else None,
+        "bundle": reverse("api-run-bundle", args=[run.pk]) if run else None,
+    }
+
+
+def _last_modified(summaries: list[CoinSummary]) -> datetime | None:
+    """The newest instant the answer depends on, including the moment the data turned stale."""
+    instants: list[datetime] = []
+    now = timezone.now()
+    for s in summaries:
+        if s.run is not None:
+            instants.append(s.run.created_at)
+        instants.extend(f.opened_at for f in s.flags)
+        read_at = s.freshness.read_at
+        if read_at is not None:
+            instants.append(read_at)
+            turned_stale = read_at + timedelta(seconds=s.freshness.max_age_seconds)
+            if turned_stale < now:
+                instants.append(turned_stale)
+    return max(instants) if instants else None
+
+
+def _serialize(request: Request, summaries: list[CoinSummary]) -> list[dict[str, Any]]:
+    for s in summaries:
+        setattr(s, "links", _links(request, s))  # noqa: B010 - display-only attribute
+    return StablecoinSerializer(summaries, many=True).data  # type: ignore[return-value]
+
+
+def _coin_or_404(symbol: str) -> Stablecoin:
+    coin = api_selectors.coin_public(symbol=symbol)
+    if coin is None:
+        raise exceptions.NotFound(f"no published stablecoin {symbol!r}")
+    return coin
+
+
+class StablecoinListApi(CachedApiView):
+    """Every published coin with its current figures, provenance and freshness."""
+
+    renderer_classes = TABLE_RENDERERS
+    cache_seconds = CURRENT_TTL
+
+    @extend_schema(
+        summary="All published stablecoins",
+        parameters=[FORMAT_PARAMETER],
+        responses={200: StablecoinSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        summaries = coin_summaries(published_only=True)
+        self.last_modified = _last_modified(summaries)
+        return Response(_serialize(request, summaries))
+
+
+class StablecoinDetailApi(CachedApiView):
+    """One coin: ratio, headroom, outstanding, reserves, status, open flags, the blocks and freshness."""
+
+    cache_seconds = CURRENT_TTL
+
+    @extend_schema(
+        summary="One stablecoin", parameters=[SYMBOL], responses={200: StablecoinSerializer, **ERROR_RESPONSES}
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        found = coin_summaries(published_only=True, symbol=symbol.upper())
+        if not found:
+            raise exceptions.NotFound(f"no published stablecoin {symbol!r}")
+        self.last_modified = _last_modified(found)
+        return Response(_serialize(request, found)[0])
+
+
+def _instant(request: Request, name: str, *, end: bool) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is None:
+            day = parse_date(raw)
+            if day is not None:
+                parsed = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise exceptions.ValidationError({name: ["expected an ISO 8601 date or date-time"]})
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
+INSTANT_HELP = "ISO 8601 date or date-time (UTC when no offset); a date means the whole day"
+
+
+class StablecoinHistoryApi(CachedApiView):
+    """The coin's figures over time, one point per reconciliation run, oldest first."""
+
+    renderer_classes = TABLE_RENDERERS
+    pagination_class = Pagination
+    cache_seconds = LISTING_TTL
+
+    @extend_schema(
+        summary="Ratio, outstanding and reserves over time",
+        parameters=[
+            SYMBOL,
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description=f"first instant included; {INSTANT_HELP}"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description=f"last instant included; {INSTANT_HELP}"),
+            OpenApiParameter("profile", str, description="only runs under this rule-pack profile (HK, US_GENIUS, ...)"),
+            FORMAT_PARAMETER,
+        ],
+        responses={200: HistoryPointSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        since = _instant(request, "from", end=False)
+        until = _instant(request, "to", end=True)
+        coin = _coin_or_404(symbol)
+        profile = request.query_params.get("profile")
+        runs = api_selectors.run_history(stablecoin=coin, since=since, until=until, profile=profile)
+        paginator = Pagination()
+        page = [api_selectors.history_point(r) for r in paginator.paginate_queryset(runs, request, view=self) or []]
+        self.last_modified = max((r.created_at for r in page), default=None)
+        return paginator.get_paginated_response(HistoryPointSerializer(page, many=True).data)
+
+
+class StablecoinSupplyApi(CachedApiView):
+    """Supply per chain and bucket from the newest reading of each deployment, each row with its block."""
+
+    renderer_classes = TABLE_RENDERERS
+    cache_seconds = CURRENT_TTL
+
+    @extend_schema(
+        summary="On-chain supply per chain and bucket",
+        parameters=[SYMBOL, FORMAT_PARAMETER],
+        responses={200: SupplySerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        coin = _coin_or_404(symbol)
+        table = api_selectors.supply_table(stablecoin=coin)
+        self.last_modified = table.last_read
+        data = {"symbol": coin.symbol, "freshness": table.freshness, "results": table.rows}
+        return Response(SupplySerializer(data).data)
+
+
+class StablecoinAttestationsApi(CachedApiView):
+    """Published attestation versions, newest first, with the report's hash and signatures."""
+
+    renderer_classes = TABLE_RENDERERS
+    pagination_class = Pagination
+    cache_seconds = LISTING_TTL
+
+    @extend_schema(
+        summary="Published attestations",
+        parameters=[SYMBOL, FORMAT_PARAMETER],
+        responses={200: AttestationSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        coin = _coin_or_404(symbol)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(api_selectors.attestations_published(stablecoin=coin), request, view=self)
+        items = [api_selectors.attestation_public(a) for a in page or []]
+        self.last_modified = max((a.submitted_at for a in items if a.submitted_at), default=None)
+        return paginator.get_paginated_response(AttestationSerializer(items, many=True).data)
+
+
+class StablecoinRunsApi(CachedApiView):
+    """The coin's reconciliation runs, newest first (without inputs: see each run)."""
+
+    renderer_classes = TABLE_RENDERERS
+    pagination_class = Pagination
+    cache_seconds = LISTING_TTL
+
+    @extend_schema(
+        summary="Reconciliation runs of a coin",
+        parameters=[SYMBOL, FORMAT_PARAMETER],
+        responses={200: RunSummarySerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        coin = _coin_or_404(symbol)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(api_selectors.run_list(stablecoin=coin), request, view=self) or []
+        self.last_modified = max((r.created_at for r in page), default=None)
+        return paginator.get_paginated_response(RunSummarySerializer(page, many=True).data)

@@ -1,0 +1,3 @@
+"""The personas and the ready draft of attest/tests, for the issuer API."""
+
+from attest.tests.conftest import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Management commands of the shipped service (demo seeding is in devtools)."""

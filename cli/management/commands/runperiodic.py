@@ -1,0 +1,27 @@
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from chain.rpc import RpcError
+from jobs.tasks import read_all_networks_task, reconcile_all_task
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the beat schedule in this process, for a machine without Redis: read supply every "
+        "SUPPLY_READ_INTERVAL s and reconcile every RECONCILE_INTERVAL s. Use with CELERY_TASK_ALWAYS_EAGER=1."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        last_reconcile = 0.0
+        while True:
+            try:
+                read_all_networks_task.delay()
+                if time.monotonic() - last_reconcile >= settings.RECONCILE_INTERVAL:
+                    reconcile_all_task.delay()
+                    last_reconcile = time.monotonic()
+            except RpcError as exc:
+                self.stderr.write(f"supply read failed: {exc}")
+            time.sleep(settings.SUPPLY_READ_INTERVAL)

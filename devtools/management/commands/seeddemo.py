@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from devtools.demo import DEMO_PASSWORDS, demo_seed
+from jobs.tasks import read_all_networks_task
+
+
+class Command(BaseCommand):
+    help = "Deploy the demo coins on a local anvil chain and register them, with demo users. Safe to run twice."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--rpc-url", default=settings.CHAIN_RPC_URL, help="a local anvil (dev accounts unlocked)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for line in demo_seed(rpc_url=options["rpc_url"]):
+            self.stdout.write(line)
+        # A first read now rather than at the first beat tick, so every coin has figures at once.
+        read_all_networks_task.delay()
+        for username, password in DEMO_PASSWORDS.items():
+            self.stdout.write(f"login: {username} / {password}")

@@ -1,0 +1,223 @@
+"""Regulator pages (overview, coin, queues, flag actions, printable runs) and the public coin page.
+
+Views only parse the request, call one selector or service, and render; reads live in
+reserves/page_selectors.py, flag writes in reserves/flags.py (a manual resolution through
+jobs/workflows.py, which sends its notifications), CSV in web/exports.py.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from attest.models import Role
+from attest.selectors import user_role
+from jobs.workflows import flag_acknowledge, flag_resolve_manually
+from reserves.charts import bar_chart, line_chart
+from reserves.models import Flag, FlagStatus, RunStatus
+from reserves.page_selectors import (
+    SEVERITIES,
+    SORT_KEYS,
+    STATUS_LABELS,
+    CoinPage,
+    OverviewQuery,
+    coin_page,
+    overview_row_json,
+    overview_rows,
+    queues,
+    run_blocks,
+    run_detail,
+)
+from web import exports
+
+
+def _require_regulator(request: HttpRequest) -> None:
+    if user_role(request.user) != Role.REGULATOR:
+        raise PermissionDenied("regulators only")
+
+
+def _overview_params(request: HttpRequest) -> OverviewQuery:
+    sort = request.GET.get("sort", "symbol")
+    return OverviewQuery(
+        status=request.GET.get("status", ""),
+        severity=request.GET.get("severity", ""),
+        q=request.GET.get("q", "")[:64],
+        sort=sort if sort in SORT_KEYS else "symbol",
+        descending=request.GET.get("dir") == "desc",
+    )
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    _require_regulator(request)
+    params = _overview_params(request)
+    rows = overview_rows(params)
+    if request.GET.get("format") == "csv":
+        return exports.overview_csv(rows)
+    columns = [
+        ("symbol", "Coin"),
+        ("status", "Status"),
+        ("ratio", "Backing ratio"),
+        ("headroom", "Headroom"),
+        ("outstanding", "Outstanding"),
+        ("reserves", "Eligible reserves"),
+        ("attestation_age", "Last attestation"),
+        ("freshness", "Chain data"),
+        ("flags", "Open flags"),
+    ]
+    return render(
+        request,
+        "reserves/overview.html",
+        {
+            "rows": rows,
+            "params": params,
+            "columns": _sort_links(request, params, columns),
+            "statuses": [*RunStatus.choices, ("no_run", STATUS_LABELS["no_run"])],
+            "severities": SEVERITIES,
+            "csv_query": _csv_query(request),
+        },
+    )
+
+
+def _csv_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return query.urlencode()
+
+
+def _sort_links(request: HttpRequest, params: OverviewQuery, columns: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Column headers as links: a click sorts by the column, a second click reverses it."""
+    links = []
+    for key, label in columns:
+        query = request.GET.copy()
+        query.pop("format", None)
+        active = params.sort == key
+        query["sort"] = key
+        query["dir"] = "asc" if active and params.descending else ("desc" if active else "asc")
+        direction = "descending" if params.descending else "ascending"
+        links.append({"key": key, "label": label, "href": "?" + query.urlencode(), "sort": direction if active else ""})
+    return links
+
+
+@login_required
+@require_GET
+def overview_json(request: HttpRequest) -> JsonResponse:
+    _require_regulator(request)
+    rows = overview_rows(_overview_params(request))
+    return JsonResponse({"generated_at": timezone.now().isoformat(), "coins": [overview_row_json(r) for r in rows]})
+
+
+def _charts(page: CoinPage) -> dict[str, object]:
+    symbol, currency = page.summary.coin.symbol, page.summary.coin.currency
+    return {
+        "ratio_chart": line_chart(
+            page.ratio_series, title=f"{symbol} backing ratio over time", reference=Decimal(1), reference_label="1.0"
+        ),
+        "supply_chart": line_chart(page.supply_series, title=f"{symbol} tokens outstanding per chain over time"),
+        "composition_charts": [
+            (key, title, rows, bar_chart(rows, title=f"{symbol} reserves {title.lower()} ({currency})"))
+            for key, title, rows in page.composition.tables()
+        ],
+    }
+
+
+EXPORTS = ("runs", "flags", "holdings", "composition")
+
+
+@login_required
+@require_GET
+def coin(request: HttpRequest, symbol: str, table: str = "") -> HttpResponse:
+    _require_regulator(request)
+    page = coin_page(symbol=symbol.upper(), published_only=False)
+    if page is None:
+        raise Http404(f"no stablecoin {symbol}")
+    name = f"{page.summary.coin.symbol.lower()}-{table}.csv"
+    if table == "runs":
+        return exports.runs_csv(page.runs, name)
+    if table == "flags":
+        return exports.flags_csv(page.flags, name)
+    if table == "holdings":
+        return exports.holdings_csv(page.holdings, name)
+    if table == "composition":
+        return exports.composition_csv(page.composition, name)
+    if table:
+        raise Http404(f"no export {table}")
+    return render(request, "reserves/coin.html", {"page": page, "exports": EXPORTS, **_charts(page)})
+
+
+@login_required
+@require_GET
+def queue_list(request: HttpRequest) -> HttpResponse:
+    _require_regulator(request)
+    q = queues()
+    if request.GET.get("format") == "csv":
+        return exports.flags_csv(q.open_flags, "attest-open-flags.csv")
+    return render(request, "reserves/queues.html", {"queues": q})
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("reserves:queues")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET: a confirmation page with a required note; POST (CSRF-checked): do it and go back."""
+    _require_regulator(request)
+    flag = get_object_or_404(Flag.objects.select_related("stablecoin", "last_run"), pk=pk)
+    if action == "acknowledge" and flag.status != FlagStatus.OPEN:
+        raise Http404("only an open flag can be acknowledged")
+    error = ""
+    if request.method == "POST":
+        note = request.POST.get("note", "").strip()
+        if not note:
+            error = "Write a note: it is recorded with your name in the flag's history and the audit log."
+        else:
+            try:
+                if action == "acknowledge":
+                    flag_acknowledge(flag=flag, user=request.user, note=note)
+                else:
+                    flag_resolve_manually(flag=flag, user=request.user, reason=note)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                return redirect(_next_url(request))
+    return render(
+        request,
+        "reserves/flag_confirm.html",
+        {"flag": flag, "action": action, "error": error, "next": _next_url(request)},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def run_page(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_regulator(request)
+    run = run_detail(run_id=pk)
+    if run is None:
+        raise Http404(f"no run {pk}")
+    if request.GET.get("format") == "csv":
+        return exports.runs_csv([run], f"run-{run.pk}.csv")
+    return render(request, "reserves/run.html", {"run": run, "blocks": run_blocks(run)})
+
+
+@require_GET
+def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
+    """The transparency page of a published coin: no login, the figures the public API publishes."""
+    page = coin_page(symbol=symbol.upper(), published_only=True)
+    if page is None:
+        raise Http404(f"no published stablecoin {symbol}")
+    return render(request, "reserves/public_coin.html", {"page": page, **_charts(page)})

@@ -1,0 +1,21 @@
+"""CSV cells: exact amounts as written, and text that a spreadsheet would run as a formula is defused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from web.exports import csv_response
+
+
+def test_amounts_stay_exact_and_formulas_are_quoted():
+    response = csv_response(
+        "x.csv",
+        ["a", "b", "c", "d", "e"],
+        [[Decimal("-16000.000000000000000001"), "=HYPERLINK(1)", "-cmd", None, datetime(2026, 11, 1, tzinfo=UTC)]],
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
+    [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert row == ["-16000.000000000000000001", "'=HYPERLINK(1)", "'-cmd", "", "2026-11-01T00:00:00+00:00"]

@@ -1,0 +1,19 @@
+"""The landing page. The regulator pages and the public coin pages are in web/pages.py."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from attest.models import Role
+from attest.selectors import user_role
+from reserves.selectors import coin_summaries
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    role = user_role(request.user)
+    if role == Role.REGULATOR:
+        return redirect("reserves:dashboard")
+    if role in (Role.ISSUER, Role.AUDITOR):
+        return redirect("attest:attestation_list")
+    return render(request, "reserves/home.html", {"summaries": coin_summaries(published_only=True)})
