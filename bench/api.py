@@ -1,6 +1,6 @@
 """Benchmark the public API under gunicorn against a trivial Django JSON view on the same server.
 
-    .venv/bin/python bench/api_load.py [--coins 1000] [--days 365] [--seconds 10] [--clients 32]
+    .venv/bin/python bench/api.py [--coins 1000] [--days 365] [--seconds 10] [--clients 32]
 
 Uses its own PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/attest_bench_10),
 creates and migrates it, and fills it once with N coins and a year of daily reconciliation runs per
