@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.coin_json import coin_json, history_point_json
 from api.http import ERROR_RESPONSES, FORMAT_PARAMETER, TABLE_RENDERERS, CachedApiView, Pagination
 from api.serializers import (
     AttestationSerializer,
@@ -24,7 +23,7 @@ from api.serializers import (
 )
 from attest.models import Stablecoin
 from reserves import public_selectors as api_selectors
-from reserves.selectors import CoinSummary, coin_summaries
+from reserves.readmodel import CoinState, coin_state, coin_states, publication_history, supply_table
 
 # Cache-Control TTLs, each with its reason (docs/api.md, "Caching"):
 # Current figures change when supply is read (every SUPPLY_READ_INTERVAL, 30 s by default) and the
@@ -38,40 +37,28 @@ LISTING_TTL = 60
 SYMBOL = OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="the coin's ticker, e.g. USDX")
 
 
-def _links(request: Request, summary: CoinSummary) -> dict[str, Any]:
-    symbol = summary.coin.symbol
-    run = summary.run
-    return {
-        "history": reverse("api-stablecoin-history", args=[symbol]),
-        "supply": reverse("api-stablecoin-supply", args=[symbol]),
-        "attestations": reverse("api-stablecoin-attestations", args=[symbol]),
-        "runs": reverse("api-stablecoin-runs", args=[symbol]),
-        "run": reverse("api-run-detail", args=[run.pk]) if run else None,
-        "bundle": reverse("api-run-bundle", args=[run.pk]) if run else None,
-    }
-
-
-def _last_modified(summaries: list[CoinSummary]) -> datetime | None:
+def _last_modified(states: list[CoinState]) -> datetime | None:
     """The newest instant the answer depends on, including the moment the data turned stale."""
     instants: list[datetime] = []
     now = timezone.now()
-    for s in summaries:
-        if s.run is not None:
-            instants.append(s.run.created_at)
-        instants.extend(f.opened_at for f in s.flags)
+    for s in states:
+        if s.publication is not None:
+            instants.append(s.publication.published_at)
         read_at = s.freshness.read_at
         if read_at is not None:
-            instants.append(read_at)
             turned_stale = read_at + timedelta(seconds=s.freshness.max_age_seconds)
             if turned_stale < now:
                 instants.append(turned_stale)
     return max(instants) if instants else None
 
 
-def _serialize(request: Request, summaries: list[CoinSummary]) -> list[dict[str, Any]]:
-    for s in summaries:
-        setattr(s, "links", _links(request, s))  # noqa: B010 - display-only attribute
-    return StablecoinSerializer(summaries, many=True).data  # type: ignore[return-value]
+def _etag_basis(states: list[CoinState]) -> str:
+    """What the answer says, without building it: each publication, and what time alone changes in it."""
+    return "\n".join(
+        f"{s.coin.symbol}|{s.coin.name}|{s.coin.issuer.name}|{s.coin.par_value}|{s.coin.currency}|"
+        + ",".join(f"{x.publication.pk}:{x.verdict}:{x.freshness.status}" for x in s.licences)
+        for s in states
+    )
 
 
 def _coin_or_404(symbol: str) -> Stablecoin:
@@ -82,7 +69,7 @@ def _coin_or_404(symbol: str) -> Stablecoin:
 
 
 class StablecoinListApi(CachedApiView):
-    """Every published coin with its current figures, provenance and freshness."""
+    """Every published coin with its current publication: verdict, figures, provenance and freshness."""
 
     renderer_classes = TABLE_RENDERERS
     cache_seconds = CURRENT_TTL
@@ -93,13 +80,14 @@ class StablecoinListApi(CachedApiView):
         responses={200: StablecoinSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        summaries = coin_summaries(published_only=True)
-        self.last_modified = _last_modified(summaries)
-        return Response(_serialize(request, summaries))
+        states = coin_states(published_only=True)
+        self.last_modified = _last_modified(states)
+        self.etag_basis = _etag_basis(states)
+        return Response([coin_json(s) for s in states])
 
 
 class StablecoinDetailApi(CachedApiView):
-    """One coin: ratio, headroom, outstanding, reserves, status, open flags, the blocks and freshness."""
+    """One coin: verdict with its reasons, each licence's answer, figures, findings, blocks and freshness."""
 
     cache_seconds = CURRENT_TTL
 
@@ -107,11 +95,12 @@ class StablecoinDetailApi(CachedApiView):
         summary="One stablecoin", parameters=[SYMBOL], responses={200: StablecoinSerializer, **ERROR_RESPONSES}
     )
     def get(self, request: Request, symbol: str) -> Response:
-        found = coin_summaries(published_only=True, symbol=symbol.upper())
-        if not found:
+        state = coin_state(symbol=symbol.upper(), published_only=True)
+        if state is None:
             raise exceptions.NotFound(f"no published stablecoin {symbol!r}")
-        self.last_modified = _last_modified(found)
-        return Response(_serialize(request, found)[0])
+        self.last_modified = _last_modified([state])
+        self.etag_basis = _etag_basis([state])
+        return Response(coin_json(state))
 
 
 def _instant(request: Request, name: str, *, end: bool) -> datetime | None:
@@ -137,7 +126,7 @@ INSTANT_HELP = "ISO 8601 date or date-time (UTC when no offset); a date means th
 
 
 class StablecoinHistoryApi(CachedApiView):
-    """The coin's figures over time, one point per reconciliation run, oldest first."""
+    """What was published about the coin over time, one point per publication, oldest first."""
 
     renderer_classes = TABLE_RENDERERS
     pagination_class = Pagination
@@ -149,7 +138,9 @@ class StablecoinHistoryApi(CachedApiView):
             SYMBOL,
             OpenApiParameter("from", OpenApiTypes.DATETIME, description=f"first instant included; {INSTANT_HELP}"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description=f"last instant included; {INSTANT_HELP}"),
-            OpenApiParameter("profile", str, description="only runs under this rule-pack profile (HK, US_GENIUS, ...)"),
+            OpenApiParameter(
+                "profile", str, description="only publications under this licence profile (HK, US_GENIUS, ...)"
+            ),
             FORMAT_PARAMETER,
         ],
         responses={200: HistoryPointSerializer(many=True), **ERROR_RESPONSES},
@@ -159,15 +150,15 @@ class StablecoinHistoryApi(CachedApiView):
         until = _instant(request, "to", end=True)
         coin = _coin_or_404(symbol)
         profile = request.query_params.get("profile")
-        runs = api_selectors.run_history(stablecoin=coin, since=since, until=until, profile=profile)
+        rows = publication_history(stablecoin=coin, since=since, until=until, profile=profile)
         paginator = Pagination()
-        page = [api_selectors.history_point(r) for r in paginator.paginate_queryset(runs, request, view=self) or []]
-        self.last_modified = max((r.created_at for r in page), default=None)
-        return paginator.get_paginated_response(HistoryPointSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        self.last_modified = max((p.published_at for p in page), default=None)
+        return paginator.get_paginated_response([history_point_json(p) for p in page])
 
 
 class StablecoinSupplyApi(CachedApiView):
-    """Supply per chain and bucket from the newest reading of each deployment, each row with its block."""
+    """Supply per chain and bucket: the readings behind the coin's published outstanding, each with its block."""
 
     renderer_classes = TABLE_RENDERERS
     cache_seconds = CURRENT_TTL
@@ -178,8 +169,10 @@ class StablecoinSupplyApi(CachedApiView):
         responses={200: SupplySerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request, symbol: str) -> Response:
-        coin = _coin_or_404(symbol)
-        table = api_selectors.supply_table(stablecoin=coin)
+        state = coin_state(symbol=_coin_or_404(symbol).symbol, published_only=True)
+        assert state is not None  # published: _coin_or_404 found it
+        coin = state.coin
+        table = supply_table(state=state)
         self.last_modified = table.last_read
         data = {"symbol": coin.symbol, "freshness": table.freshness, "results": table.rows}
         return Response(SupplySerializer(data).data)

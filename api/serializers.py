@@ -43,20 +43,36 @@ class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(help_text="why the status is not fresh; empty when fresh")
 
 
+VERDICT_HELP = (
+    "the published verdict, worst first: under_collateralised (eligible reserves below par value outstanding); "
+    "unverified (no attestation, a stale or rejected one, chain data stale or degraded, or the reconciliation "
+    "failing: see status_reasons); at_risk (covered, but inside the licence buffer or with another critical or "
+    "high finding open); backed (covered, no critical or high finding open). docs/publications.md"
+)
+VERDICTS = ["under_collateralised", "unverified", "at_risk", "backed"]
+
+
+class ReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField(help_text="machine-readable reason: shortfall, no_attestation, attestation_stale, ...")
+    text = serializers.CharField(help_text="the reason in words, with the figures")
+
+
 class OutstandingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    amount = amount_field("run.outstanding", "tokens outstanding: total supply minus deduction buckets, all chains")
-    par_value_amount = amount_field("run.par_outstanding", "outstanding x par value, in the reference currency")
+    amount = amount_field(None, "tokens outstanding: total supply minus deduction buckets, all chains")
+    par_value_amount = amount_field(None, "outstanding x par value, in the reference currency")
     blocks = BlockSerializer(many=True, help_text="the pinned blocks the amount was read at, one per chain")
 
 
 class ReservesSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    amount = amount_field("run.reserves", "attested eligible reserves in the reference currency")
+    amount = amount_field(None, "attested eligible reserves in the reference currency")
     attestation_as_of = serializers.DateTimeField(
-        source="attestation.as_of", allow_null=True, help_text="the instant the standing attestation states"
+        allow_null=True, help_text="the instant the attestation relied on states its holdings at"
     )
-    attestation_version = serializers.IntegerField(
-        source="attestation.version", allow_null=True, help_text="version of the standing attestation"
+    attestation_version = serializers.IntegerField(allow_null=True, help_text="version of that attestation")
+    attestation_status = serializers.CharField(
+        help_text="its review state when published: submitted, accepted, changes_requested or rejected (empty: none)"
     )
+    attestation_review = serializers.CharField(help_text="the review state in words (empty: no attestation)")
 
 
 class FlagSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -73,70 +89,84 @@ class LinksSerializer(serializers.Serializer):  # type: ignore[type-arg]
     supply = serializers.CharField(help_text="URL of the coin's per-chain supply")
     attestations = serializers.CharField(help_text="URL of the coin's published attestations")
     runs = serializers.CharField(help_text="URL of the coin's reconciliation runs")
-    run = serializers.CharField(allow_null=True, help_text="URL of the run behind these figures")
+    run = serializers.CharField(allow_null=True, help_text="URL of the run behind the headline figures")
     bundle = serializers.CharField(allow_null=True, help_text="URL of that run's reproducibility bundle")
 
 
-class StablecoinSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    symbol = serializers.CharField(source="coin.symbol", help_text="ticker, the key of every per-coin URL")
-    name = serializers.CharField(source="coin.name", help_text="the coin's name")
-    issuer = serializers.CharField(source="coin.issuer.name", help_text="legal name of the issuer")
-    currency = serializers.CharField(source="coin.currency", help_text="ISO 4217 reference currency")
-    par_value = serializers.DecimalField(
-        source="coin.par_value", max_digits=20, decimal_places=6, help_text="reference currency per token"
-    )
-    status = serializers.CharField(
-        help_text="backed, under_collateralised, no_attestation, no_supply or no_run (nothing computed yet)"
-    )
+class _FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
     backing_ratio = serializers.DecimalField(
         max_digits=30,
         decimal_places=12,
-        source="run.ratio",
         allow_null=True,
         help_text="eligible reserves / par value outstanding, cut (not rounded) to 12 places",
     )
+    headroom = amount_field(None, "reserves - par value outstanding (negative: shortfall)")
+
+
+class LicenceSerializer(_FiguresSerializer):
+    profile = serializers.CharField(help_text="licence profile whose rule pack judged it (empty: no licence)")
+    licence_id = serializers.CharField(help_text="the licence's id (empty: no licence)")
+    regulator = serializers.CharField(help_text="the regulator that granted it")
+    status = serializers.ChoiceField(choices=VERDICTS, help_text=VERDICT_HELP)
+    status_label = serializers.CharField(help_text="the verdict in words")
+    status_reasons = ReasonSerializer(many=True, help_text="why the verdict is not backed (empty when backed)")
+    backing_ratio_display = serializers.CharField(allow_null=True, help_text="the ratio cut to 4 places")
+    outstanding = amount_field(None, "tokens outstanding under this licence's deduction rules")
+    par_value_outstanding = amount_field(None, "outstanding x par value")
+    reserves = amount_field(None, "eligible reserves under this licence's rules")
+    attestation_version = serializers.IntegerField(allow_null=True, help_text="attestation relied on")
+    attestation_status = serializers.CharField(help_text="its review state when published")
+    publication_id = serializers.IntegerField(help_text="the publication this answer comes from")
+    run_id = serializers.IntegerField(allow_null=True, help_text="the run behind it (null: the run failed)")
+    published_at = serializers.DateTimeField(help_text="when it was published")
+
+
+class StablecoinSerializer(_FiguresSerializer):
+    """The shape of a coin's answer (documentation only: api/coin_json.py builds it from the publication)."""
+
+    symbol = serializers.CharField(help_text="ticker, the key of every per-coin URL")
+    name = serializers.CharField(help_text="the coin's name")
+    issuer = serializers.CharField(help_text="legal name of the issuer")
+    currency = serializers.CharField(help_text="ISO 4217 reference currency")
+    par_value = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="reference currency per token")
+    status = serializers.ChoiceField(choices=VERDICTS, help_text=VERDICT_HELP + " Headlines the worst licence.")
+    status_label = serializers.CharField(help_text="the verdict in words: Fully backed, At risk, ...")
+    status_reasons = ReasonSerializer(many=True, help_text="why the verdict is not backed (empty when backed)")
     backing_ratio_display = serializers.CharField(
-        source="run.ratio_display",
         allow_null=True,
         help_text="the backing ratio cut (never rounded up) to 4 places, for display; compare with backing_ratio",
     )
-    headroom = amount_field("run.headroom", "reserves - par value outstanding (negative: shortfall)")
-    outstanding = OutstandingSerializer(source="*", help_text="tokens outstanding and the blocks read")
-    reserves = ReservesSerializer(source="*", help_text="attested reserves and the attestation they come from")
-    open_flags = FlagSerializer(source="flags", many=True, help_text="unresolved findings of the rules")
+    outstanding = OutstandingSerializer(help_text="tokens outstanding and the blocks read")
+    reserves = ReservesSerializer(help_text="attested reserves and the attestation they come from")
+    open_flags = FlagSerializer(many=True, help_text="unresolved findings of the rules under every licence")
     freshness = FreshnessSerializer(help_text="how current the chain data under these figures is")
-    run_id = serializers.IntegerField(source="run.pk", allow_null=True, help_text="the run behind these figures")
-    computed_at = serializers.DateTimeField(
-        source="run.created_at", allow_null=True, help_text="when that run computed the figures (the as-of time)"
-    )
-    profile = serializers.CharField(
-        source="run.profile", allow_null=True, help_text="rule-pack profile of that run (empty: no licence)"
-    )
-    rulepack_version = serializers.CharField(
-        source="run.rulepack_version", allow_null=True, help_text="version of the rules the run applied"
-    )
-    input_hash = serializers.CharField(
-        source="run.input_hash", allow_null=True, help_text="SHA-256 of the run's canonical inputs (see bundle)"
-    )
+    licences = LicenceSerializer(many=True, help_text="each licence's own answer, worst first")
+    publication_id = serializers.IntegerField(allow_null=True, help_text="the publication headlined (null: none yet)")
+    published_at = serializers.DateTimeField(allow_null=True, help_text="when it was published")
+    evaluated_at = serializers.DateTimeField(allow_null=True, help_text="the instant its rules were judged at")
+    run_id = serializers.IntegerField(allow_null=True, help_text="the run behind these figures")
+    profile = serializers.CharField(allow_null=True, help_text="licence profile of the headline (empty: no licence)")
+    rulepack_version = serializers.CharField(allow_null=True, help_text="version of the rules the run applied")
+    input_hash = serializers.CharField(allow_null=True, help_text="SHA-256 of the run's canonical inputs (see bundle)")
     links = LinksSerializer(help_text="related resources")
 
 
-class HistoryPointSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    run_id = serializers.IntegerField(source="pk", help_text="the run this point comes from")
-    computed_at = serializers.DateTimeField(source="created_at", help_text="when the run computed it (as-of time)")
-    trigger = serializers.CharField(help_text="attestation, supply, schedule or manual")
-    profile = serializers.CharField(help_text="rule-pack profile")
-    status = serializers.CharField(help_text="backed, under_collateralised, no_attestation or no_supply")
-    backing_ratio = serializers.DecimalField(
-        source="ratio", max_digits=30, decimal_places=12, allow_null=True, help_text="reserves / par outstanding"
-    )
+class HistoryPointSerializer(_FiguresSerializer):
+    """One publication in the coin's history (documentation only: api/coin_json.py builds it)."""
+
+    publication_id = serializers.IntegerField(help_text="the publication this point is")
+    published_at = serializers.DateTimeField(help_text="when it was published: what the public saw from then on")
+    evaluated_at = serializers.DateTimeField(help_text="the instant its rules were judged at")
+    profile = serializers.CharField(help_text="licence profile")
+    status = serializers.ChoiceField(choices=VERDICTS, help_text=VERDICT_HELP)
+    status_reasons = ReasonSerializer(many=True, help_text="why the verdict is not backed")
     outstanding = amount_field(None, "tokens outstanding")
-    par_value_outstanding = amount_field("par_outstanding", "outstanding x par value, reference currency")
+    par_value_outstanding = amount_field(None, "outstanding x par value, reference currency")
     reserves = amount_field(None, "attested eligible reserves, reference currency")
-    headroom = amount_field(None, "reserves - par value outstanding")
-    attestation_version = serializers.IntegerField(
-        source="attestation_version_or_none", allow_null=True, help_text="attestation version used, if any"
-    )
+    attestation_version = serializers.IntegerField(allow_null=True, help_text="attestation version relied on")
+    attestation_status = serializers.CharField(help_text="its review state when published")
+    run_id = serializers.IntegerField(allow_null=True, help_text="the run behind it (null: the run failed)")
+    freshness = serializers.CharField(help_text="fresh, stale, degraded or no_data when published")
     blocks = BlockSerializer(many=True, help_text="the pinned blocks the outstanding figure was read at")
 
 
@@ -188,7 +218,7 @@ class SignatureSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class AttestationSerializer(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(help_text="version number; a restatement supersedes a lower one")
-    status = serializers.CharField(help_text="submitted or accepted")
+    status = serializers.CharField(help_text="review state: submitted, accepted, changes_requested or rejected")
     supersedes_version = serializers.IntegerField(
         source="supersedes.version", allow_null=True, help_text="the version this one restates, if any"
     )

@@ -1,70 +1,28 @@
-"""Reads behind the public API beyond the coin summaries: history, supply, attestations, runs, bundles.
+"""Reads behind the public API beyond the coin's state (reserves/readmodel.py): attestations, runs, bundles.
 
 Each takes a fixed number of queries whatever the number of coins, runs or readings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from attest.audit import GENESIS
-from attest.models import Attestation, AttestationStatus, AuditEntry, Stablecoin
-from chain.models import Deployment
-from chain.services import readings_latest
-from chain.units import tokens
+from attest.models import Attestation, AuditEntry, Stablecoin
+from attest.selectors import STATEMENT_STATUSES
 from reserves.models import ReconciliationRun
-from reserves.selectors import Freshness, freshness_of
+from reserves.publish import blocks_of
 
-PUBLISHED_ATTESTATION = [AttestationStatus.SUBMITTED, AttestationStatus.ACCEPTED]
-
-
-def blocks_of(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """The distinct blocks a run's readings were taken at, in input order."""
-    seen: dict[tuple[int, str], dict[str, Any]] = {}
-    for r in inputs.get("readings", []):
-        seen.setdefault(
-            (r["chain_id"], r["block_hash"]),
-            {
-                "chain_id": r["chain_id"],
-                "block_number": r["block_number"],
-                "block_hash": r["block_hash"],
-                "block_time": r["block_time"],
-            },
-        )
-    return list(seen.values())
+# Every filed statement is public, with its review state: a publication may rely on one the regulator
+# asked changes of, and anyone must be able to see which.
+PUBLISHED_ATTESTATION = STATEMENT_STATUSES
 
 
 def coin_public(*, symbol: str) -> Stablecoin | None:
     return Stablecoin.objects.filter(symbol=symbol.upper(), published=True).first()
-
-
-def run_history(
-    *, stablecoin: Stablecoin, since: datetime | None, until: datetime | None, profile: str | None
-) -> QuerySet[ReconciliationRun]:
-    """The coin's runs, oldest first, within [since, until]."""
-    runs = ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("created_at", "pk")
-    if since is not None:
-        runs = runs.filter(created_at__gte=since)
-    if until is not None:
-        runs = runs.filter(created_at__lte=until)
-    if profile is not None:
-        runs = runs.filter(profile=profile)
-    return runs
-
-
-def history_point(run: ReconciliationRun) -> ReconciliationRun:
-    """Attach what the history rows show from the run's inputs (blocks, attestation version)."""
-    setattr(run, "blocks", blocks_of(run.inputs))  # noqa: B010 - a display attribute, not a model field
-    attestation = run.inputs.get("attestation")
-    setattr(run, "attestation_version_or_none", attestation["version"] if attestation else None)  # noqa: B010
-    return run
 
 
 def run_list(*, stablecoin: Stablecoin) -> QuerySet[ReconciliationRun]:
@@ -76,69 +34,6 @@ def run_public(*, run_id: int) -> ReconciliationRun | None:
     if run is not None:
         setattr(run, "blocks", blocks_of(run.inputs))  # noqa: B010
     return run
-
-
-def _kept_buckets(inputs: dict[str, Any]) -> set[str]:
-    """Deduction buckets the run's profile counts as outstanding (rule pack format 2, or format 1's list)."""
-    pack = inputs.get("rulepack") or {}
-    return set(pack.get("outstanding_keeps", inputs.get("outstanding_buckets", [])))
-
-
-@dataclass
-class SupplyTable:
-    freshness: Freshness
-    rows: list[dict[str, Any]]
-    last_read: datetime | None
-
-
-def supply_table(*, stablecoin: Stablecoin) -> SupplyTable:
-    """Per chain and bucket, the newest reading of each deployment, with its block and age."""
-    deployments = list(Deployment.objects.filter(stablecoin=stablecoin).select_related("network"))
-    readings = {r.deployment_id: r for r in readings_latest(stablecoin=stablecoin)}
-    latest = (
-        ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk").only("inputs").first()
-    )
-    kept = _kept_buckets(latest.inputs) if latest else set()
-    now = timezone.now()
-    limit = settings.CHAIN_STALE_AFTER
-    rows: list[dict[str, Any]] = []
-    for d in sorted(deployments, key=lambda d: (d.network.chain_id, d.address.lower())):
-        r = readings.get(d.pk)
-        if r is None:
-            continue
-        age = max(0, int((now - r.read_at).total_seconds()))
-        common = {
-            "chain_id": r.chain_id,
-            "network": d.network.name,
-            "contract": d.address,
-            "kind": d.kind,
-            "block_number": r.block_number,
-            "block_hash": r.block_hash,
-            "block_time": r.block_time,
-            "read_at": r.read_at,
-            "age_seconds": age,
-            "freshness": "fresh" if age <= limit else "stale",
-        }
-        entries = [("total_supply", "", int(r.total_supply), True)]
-        entries += [(b["bucket"], b["address"], int(b["raw"]), b["bucket"] in kept) for b in r.balances]
-        for bucket, holder, raw, counted in entries:
-            rows.append(
-                {
-                    **common,
-                    "bucket": bucket,
-                    "holder": holder,
-                    "raw": str(raw),
-                    "amount": tokens(raw, d.decimals),
-                    "counted_as_outstanding": counted,
-                }
-            )
-    reads = [r.read_at for r in readings.values()]
-    unread = sum(1 for d in deployments if d.pk not in readings)
-    return SupplyTable(
-        freshness=freshness_of(min(reads) if reads else None, unread=unread, now=now),
-        rows=rows,
-        last_read=max(reads) if reads else None,
-    )
 
 
 def _has_signatures() -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +39,15 @@ FIGURE_KEYS = (
     "ratio_display",
     "headroom",
 )
+
+
+def _plain(value: Any) -> Any:
+    """Amounts in positional notation: a run stores a zero headroom as "0E-18", which no client should parse."""
+    if isinstance(value, str):
+        return format(Decimal(value), "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def blocks_of(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -122,7 +132,7 @@ def publication_publish(
             "verdict": judgement.verdict,
             "reasons": [r.as_json() for r in judgement.reasons],
             "error": error,
-            "figures": {k: outputs.get(k) for k in FIGURE_KEYS} if outputs is not None else {},
+            "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS} if outputs is not None else {},
             "blocks": blocks_of(run.inputs) if outputs is not None and run else [],
             "read_at": _iso(freshness.read_at),
             "freshness": freshness.status,

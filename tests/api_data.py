@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Holding, Issuer, Stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, Network, SupplyReading
-from reserves.models import ReconciliationRun
-from reserves.services import reconciliation_run
+from reserves.models import Publication, ReconciliationRun
+from reserves.services import stablecoin_reconcile
 
 
 def _address() -> str:
@@ -33,7 +33,7 @@ def coin(
     block: int = 100,
     decimals: int = 6,
 ) -> tuple[Stablecoin, ReconciliationRun]:
-    """A published coin on one network with one reading, one submitted attestation and one run."""
+    """A published coin on one network with one reading, one submitted attestation, one run and its publication."""
     issuer = Issuer.objects.create(name=f"{symbol} Issuer")
     stablecoin = Stablecoin.objects.create(issuer=issuer, symbol=symbol, name=f"{symbol} coin", currency="USD")
     deployment = Deployment.objects.create(
@@ -59,7 +59,9 @@ def coin(
         currency="USD",
         market_value=Decimal(reserves),
     )
-    run, _ = reconciliation_run(stablecoin=stablecoin, attestation=attestation, readings=[reading], trigger="manual")
+    # The real path: reconcile the coin now, which publishes what every surface shows.
+    [run] = stablecoin_reconcile(stablecoin=stablecoin, trigger="manual")
+    assert run.inputs["readings"][0]["reading_id"] == reading.pk
     return stablecoin, run
 
 
@@ -83,3 +85,15 @@ def reading_for(
         balances=[{"bucket": "treasury", "address": holder, "raw": str(treasury * unit)}],
         read_at=read_at or timezone.now(),
     )
+
+
+def let_time_pass(stablecoin: Stablecoin, seconds: int) -> None:
+    """As if ``seconds`` had passed since the coin was last read and published: only time is judged live."""
+    ago = timedelta(seconds=seconds)
+    for reading in SupplyReading.objects.filter(deployment__stablecoin=stablecoin):
+        SupplyReading.objects.filter(pk=reading.pk).update(read_at=reading.read_at - ago)
+    for publication in Publication.objects.filter(stablecoin=stablecoin):
+        Publication.objects.filter(pk=publication.pk).update(
+            read_at=publication.read_at - ago if publication.read_at else None,
+            published_at=publication.published_at - ago,
+        )

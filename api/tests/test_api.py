@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chain.models import Deployment, SupplyReading
-from reserves.models import ReconciliationRun
-from reserves.services import reconciliation_run
+from reserves.models import Publication
+from reserves.services import stablecoin_reconcile
 from tests import api_data
 
 pytestmark = pytest.mark.django_db
@@ -55,11 +55,13 @@ def test_money_is_never_a_json_number():
 
 def test_stale_reads_are_never_shown_as_fresh():
     coin, _ = api_data.coin("USDX")
-    old = timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 30)
-    SupplyReading.objects.filter(deployment__stablecoin=coin).update(read_at=old)
     client = Client()
+    assert client.get("/api/v1/stablecoins/USDX/").json()["status"] == "backed"
+    api_data.let_time_pass(coin, settings.CHAIN_STALE_AFTER + 30)
     body = client.get("/api/v1/stablecoins/USDX/").json()
     assert body["freshness"]["status"] == "stale"
+    # Backed figures on stale chain data are not verified any more.
+    assert body["status"] == "unverified" and body["status_reasons"][0]["code"] == "chain_stale"
     assert body["freshness"]["age_seconds"] >= settings.CHAIN_STALE_AFTER + 30
     assert "more than" in body["freshness"]["reason"]
     supply = client.get("/api/v1/stablecoins/USDX/supply/").json()
@@ -72,7 +74,9 @@ def test_a_deployment_never_read_degrades_the_coin():
     Deployment.objects.create(
         stablecoin=coin, network=api_data.network(31338), address="0x" + secrets.token_hex(20), decimals=6
     )
+    stablecoin_reconcile(stablecoin=coin, trigger="manual")  # the next evaluation publishes it
     body = Client().get("/api/v1/stablecoins/USDX/").json()
+    assert body["status"] == "unverified"
     assert body["freshness"]["status"] == "degraded"
     assert "never read" in body["freshness"]["reason"]
 
@@ -90,32 +94,31 @@ def test_list_and_detail_take_the_same_number_of_queries_for_2_and_10_coins():
 
 
 def test_history_filters_by_time_and_paginates():
-    coin, first = api_data.coin("USDX")
+    coin, _ = api_data.coin("USDX")
     deployment = Deployment.objects.get(stablecoin=coin)
     holder = deployment.deductions.get().address
     base = timezone.now() - timedelta(days=10)
-    runs = [first]
     for day in range(1, 5):
-        reading = api_data.reading_for(
-            deployment, minted=6_000_000 + day, treasury=1_000_000, holder=holder, block=100 + day
-        )
-        runs.append(
-            reconciliation_run(stablecoin=coin, attestation=first.attestation, readings=[reading], trigger="supply")[0]
-        )
-    for day, run in enumerate(runs):
-        ReconciliationRun.objects.filter(pk=run.pk).update(created_at=base + timedelta(days=day))
+        api_data.reading_for(deployment, minted=6_000_000 + day, treasury=1_000_000, holder=holder, block=100 + day)
+        stablecoin_reconcile(stablecoin=coin, trigger="supply")
+    publications = list(Publication.objects.filter(stablecoin=coin).order_by("pk"))
+    assert len(publications) == 5  # each new figure published once
+    for day, p in enumerate(publications):
+        Publication.objects.filter(pk=p.pk).update(published_at=base + timedelta(days=day))
     client = Client()
     body = client.get("/api/v1/stablecoins/USDX/history/").json()
     assert body["count"] == 5
-    assert [p["run_id"] for p in body["results"]] == [r.pk for r in runs]
+    assert [p["publication_id"] for p in body["results"]] == [p.pk for p in publications]
+    assert [p["run_id"] for p in body["results"]] == [p.run_id for p in publications]
     assert body["results"][2]["blocks"][0]["block_number"] == 102
+    assert body["results"][0]["status"] == "backed" and body["results"][4]["status"] == "under_collateralised"
     window = client.get(
         "/api/v1/stablecoins/USDX/history/",
         {"from": (base + timedelta(days=1)).date().isoformat(), "to": (base + timedelta(days=2, hours=1)).isoformat()},
     ).json()
-    assert [p["run_id"] for p in window["results"]] == [runs[1].pk, runs[2].pk]
+    assert [p["publication_id"] for p in window["results"]] == [publications[1].pk, publications[2].pk]
     page = client.get("/api/v1/stablecoins/USDX/history/", {"limit": 2, "offset": 2})
-    assert [p["run_id"] for p in page.json()["results"]] == [runs[2].pk, runs[3].pk]
+    assert [p["publication_id"] for p in page.json()["results"]] == [publications[2].pk, publications[3].pk]
     assert 'rel="next"' in page["Link"] and 'rel="prev"' in page["Link"]
     bad = client.get("/api/v1/stablecoins/USDX/history/", {"from": "yesterday"})
     assert bad.status_code == 400
@@ -183,7 +186,8 @@ def test_it_answers_304_to_a_matching_etag_or_date_and_states_a_ttl():
     reading = api_data.reading_for(
         deployment, minted=7_000_000, treasury=1_000_000, holder=deployment.deductions.get().address, block=101
     )
-    reconciliation_run(stablecoin=coin, attestation=run.attestation, readings=[reading], trigger="supply")
+    assert reading.pk
+    stablecoin_reconcile(stablecoin=coin, trigger="supply")
     changed = client.get("/api/v1/stablecoins/USDX/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 
@@ -192,9 +196,7 @@ def test_the_tag_changes_when_data_turns_stale():
     coin, _ = api_data.coin("USDX")
     client = Client()
     etag = client.get("/api/v1/stablecoins/USDX/")["ETag"]
-    SupplyReading.objects.filter(deployment__stablecoin=coin).update(
-        read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 1)
-    )
+    api_data.let_time_pass(coin, settings.CHAIN_STALE_AFTER + 1)
     assert client.get("/api/v1/stablecoins/USDX/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
@@ -266,9 +268,7 @@ def test_each_process_reuses_an_answer_for_api_cache_seconds(settings):
     client = Client()
     first = client.get(url)
     assert "Age" not in first
-    SupplyReading.objects.filter(deployment__stablecoin=coin).update(
-        read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 1)
-    )
+    api_data.let_time_pass(coin, settings.CHAIN_STALE_AFTER + 1)
     with CaptureQueriesContext(connection) as ctx:
         again = client.get(url)
     assert len(ctx.captured_queries) == 0

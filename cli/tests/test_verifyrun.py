@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
 
 from attest.audit import canonical_json
 from attest.models import Stablecoin
@@ -21,9 +20,11 @@ from chain.rpc import RpcError
 from chain.services import supply_read_network
 from devtools.demo import demo_seed
 from devtools.devchain import mine
+from jobs import workflows
 from reserves.compute import compute
 from reserves.models import ReconciliationRun
-from reserves.services import reconciliation_run
+from reserves.services import reconciliation_run, stablecoin_reconcile
+from tests import api_data
 
 pytestmark = pytest.mark.django_db
 
@@ -99,16 +100,28 @@ def test_it_reports_inputs_rewritten_consistently_because_the_chain_disagrees(an
     assert "totalSupply" in text and "recomputed from the chain: outstanding" in text
 
 
-def test_a_coin_whose_reads_fail_is_degraded_then_stale(anvil, honest_run):
+def test_a_coin_whose_reads_fail_is_degraded_then_stale(anvil, honest_run, django_capture_on_commit_callbacks):
     """A dead RPC leaves the last reading standing: degraded at once, stale after CHAIN_STALE_AFTER, never fresh."""
+    coin = honest_run.stablecoin
+    stablecoin_reconcile(stablecoin=coin, trigger="supply")
+    client = Client()
+    assert client.get("/api/v1/stablecoins/HKDA/").json()["freshness"]["status"] == "fresh"
     network = Network.objects.get(chain_id=31337)
     network.rpc_urls = ["http://127.0.0.1:9/"]  # nothing listens there: every read fails
     network.save(update_fields=["rpc_urls"])
     with pytest.raises(RpcError):
         supply_read_network(network=network)
-    client = Client()
-    freshness = client.get("/api/v1/stablecoins/HKDA/").json()["freshness"]
-    assert freshness["status"] == "degraded" and "failed" in freshness["reason"]
-    SupplyReading.objects.update(read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 1))
+    # What read_network_task does when its read fails: the coins are judged again, in this process here.
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            workflows.supply_read_failed(network=network)
+    finally:
+        current_app.conf.task_always_eager = eager
+    body = client.get("/api/v1/stablecoins/HKDA/").json()
+    assert body["freshness"]["status"] == "degraded" and "failed" in body["freshness"]["reason"]
+    assert body["status"] == "unverified" and body["status_reasons"][0]["code"] == "chain_degraded"
+    api_data.let_time_pass(coin, settings.CHAIN_STALE_AFTER + 1)
     body = client.get("/api/v1/stablecoins/HKDA/").json()
     assert body["freshness"]["status"] == "stale"

@@ -74,7 +74,9 @@ def test_resolving_a_flag_writes_its_delivery_and_the_workflow_sends_it_on_commi
         workflows.flag_resolve_manually(flag=flag, user=regulator(), reason="topped up")
     [delivery] = NotificationDelivery.objects.filter(event="flag.resolved")
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 1)
-    assert len(mail.outbox) == 1
+    # The resolution republishes the coin; its shortfall still stands, so R1 opens again, and says so.
+    assert [d.event for d in NotificationDelivery.objects.order_by("pk")] == ["flag.resolved", "flag.opened"]
+    assert len(mail.outbox) == 2
     # Sending again finds nothing left: a delivery is sent once.
     assert workflows.deliveries_send(stablecoin_id=flag.stablecoin_id) == 0
 
