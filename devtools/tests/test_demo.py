@@ -9,7 +9,7 @@ from chain.models import Network
 from chain.services import supply_read_all
 from devtools.demo import demo_seed
 from reserves.compute import compute
-from reserves.models import Flag, FlagStatus, ReconciliationRun
+from reserves.models import Flag, FlagStatus, PublicationHead, ReconciliationRun
 from reserves.readmodel import coin_states
 from reserves.services import attestation_reconcile, stablecoin_reconcile
 
@@ -69,12 +69,12 @@ def test_the_demo_coins_and_their_flags(anvil, chain_snapshot):
         assert compute(run.inputs) == run.outputs, f"run {run.pk} ({run.stablecoin_id}) does not recompute"
 
 
-def test_runs_latest_by_profile_gives_one_run_per_licence(anvil, chain_snapshot):
-    from reserves.selectors import runs_latest_by_profile
-
+def test_each_licence_has_one_current_publication_from_its_run(anvil, chain_snapshot):
     demo_seed(rpc_url=anvil.url)
     supply_read_all(network=Network.objects.get())
     coin = Stablecoin.objects.get(symbol="HKDB")
     [run] = stablecoin_reconcile(stablecoin=coin, trigger="supply")
-    assert runs_latest_by_profile(stablecoin=coin) == {"HK": run}
+    heads = {h.profile: h.publication for h in PublicationHead.objects.filter(stablecoin=coin)}
+    assert list(heads) == ["HK"] and heads["HK"].run_id == run.pk
     assert {r["rule"]: r["outcome"] for r in run.results}["R3"] == "warn"
+    assert heads["HK"].verdict == "at_risk" and heads["HK"].reasons[0]["code"] == "finding_R3"

@@ -1,4 +1,4 @@
-"""A network that cannot be read turns the coin's figures degraded, in the selectors and the public API."""
+"""A network that cannot be read turns the coin's next publication degraded (and unverified), API included."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from chain.health import failing_reads
 from chain.rpc import RpcTransportError
 from chain.services import supply_read_network
 from chain.tests.test_faults import faulty, usdx_on  # noqa: F401 - fixtures
-from reserves.selectors import coin_summaries
+from reserves.readmodel import CoinState, coin_states
+from reserves.services import stablecoin_reconcile
+
+
+def _published() -> CoinState:
+    """Judge the coin again, as the failed read's workflow does (jobs.workflows.supply_read_failed), and read it."""
+    [state] = coin_states(published_only=True)
+    stablecoin_reconcile(stablecoin=state.coin, trigger="supply")
+    [state] = coin_states(published_only=True)
+    return state
 
 
 @pytest.mark.django_db
@@ -17,7 +26,7 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
     settings.CHAIN_RPC_RETRIES = 0
     net = usdx_on([faulty.url])
     supply_read_network(network=net)  # a good read first
-    [summary] = coin_summaries(published_only=True)
+    summary = _published()
     assert summary.freshness.status == "fresh"
 
     faulty.mode = "500"
@@ -27,8 +36,9 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
         net.refresh_from_db()
         assert net.consecutive_failures == failures
         assert "HTTP 500" in net.last_error and net.last_error_at is not None
-    [summary] = coin_summaries(published_only=True)
+    summary = _published()
     assert summary.freshness.status == "degraded"  # the old reading is still there, but not current
+    assert summary.verdict == "unverified" and "chain_degraded" in [r["code"] for r in summary.reasons]
     public = Client().get("/api/v1/stablecoins/USDX/").json()
     assert public["freshness"]["status"] == "degraded"
     reason = failing_reads(stablecoin_ids=[summary.coin.pk])[summary.coin.pk]
@@ -38,5 +48,5 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
     supply_read_network(network=net)
     net.refresh_from_db()
     assert net.consecutive_failures == 0 and net.last_success_at is not None
-    [summary] = coin_summaries(published_only=True)
+    summary = _published()
     assert summary.freshness.status == "fresh"
