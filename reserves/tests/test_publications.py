@@ -147,3 +147,21 @@ def test_chain_data_ages_into_unverified_between_publications(coin, settings):
     Publication.objects.update(read_at=timezone.now() - timedelta(seconds=settings.CHAIN_STALE_AFTER + 5))
     state = _state()
     assert state.freshness.status == "stale" and state.verdict == UNVERIFIED
+
+
+def test_a_coin_under_two_licences_shows_each_and_headlines_the_worst(coin):
+    # 5 of the 100 tokens are frozen: Hong Kong keeps them outstanding (and backed), MiCA does not.
+    SupplyReading.objects.filter(deployment__stablecoin=coin).update(
+        total_supply=105 * 10**6,
+        balances=[{"bucket": Bucket.FROZEN, "address": "0x" + "02" * 20, "raw": str(5 * 10**6)}],
+    )
+    Licence.objects.create(stablecoin=coin, profile="EU_MICA", licence_id="EMT-1")
+    _attest(coin, "101")
+    stablecoin_reconcile(stablecoin=coin, trigger="manual")
+    state = _state()
+    verdicts = {s.profile: s.verdict for s in state.licences}
+    assert verdicts["HK"] == UNDER  # 105 outstanding against 101
+    assert verdicts["EU_MICA"] != UNDER  # 100 outstanding against 101
+    assert state.verdict == UNDER and state.headline is not None and state.headline.profile == "HK"
+    assert [s.profile for s in state.licences][0] == "HK"
+    assert state.outstanding == Decimal(105)
