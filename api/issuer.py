@@ -22,14 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attest.csvimport import holdings_from_csv
+from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, Role, Stablecoin
 from attest.selectors import attestations_visible_to, user_role
 from attest.services import (
     attestation_amend,
     attestation_create,
-    attestation_document_attach,
     attestation_holdings_add,
-    attestation_sign,
     attestation_update,
     errors_as_dict,
 )

@@ -2,7 +2,8 @@
 
 Each entry's hash covers its own fields and the hash of the entry before it, so editing,
 inserting or deleting any entry breaks every hash after it; publishing the head hash lets anyone
-holding an old head check that history was only ever appended to.
+holding an old head check that history was only ever appended to. The entry model is defined here,
+beside the only code that writes it; attest/models.py imports it so Django registers it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,30 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from attest.models import AuditEntry
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained record of every state change; written only by ``audit_append`` below."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, help_text="username, or 'system' for tasks")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
 
 GENESIS = "0" * 64
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends across workers.

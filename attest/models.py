@@ -1,18 +1,25 @@
-"""Issuers, stablecoins, licences, people, attestations and their holdings, and the audit log."""
+"""Issuers, stablecoins, licences, and attestations with their holdings, figures, signatures and comments.
+
+People (memberships, firms, failed logins) are attest/people.py and the audit log's entries are
+attest/audit.py; both are imported here, which is how Django registers their models under the
+``attest`` app, and how callers and migrations keep naming them ``attest.models.X``.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 
+from attest.audit import AuditEntry as AuditEntry
 from attest.fields import ExactDecimalField
-
-symbol_validator = RegexValidator(r"^[A-Z0-9]{2,16}$", "2 to 16 capital letters or digits")
-currency_validator = RegexValidator(r"^[A-Z]{3}$", "an ISO 4217 code such as HKD, USD or EUR")
-address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "an Ethereum address: 0x and 40 hex digits")
+from attest.people import AccountingFirm as AccountingFirm
+from attest.people import LoginFailure as LoginFailure
+from attest.people import Membership as Membership
+from attest.people import Role as Role
+from attest.validators import address_validator, currency_validator, symbol_validator
 
 # Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
 MONEY_DIGITS, MONEY_PLACES = 24, 6
@@ -87,55 +94,6 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stablecoin} {self.profile} {self.licence_id}"
-
-
-class Role(models.TextChoices):
-    ISSUER = "issuer", "Issuer staff"
-    AUDITOR = "auditor", "Auditor"
-    REGULATOR = "regulator", "Regulator"
-
-
-class AccountingFirm(models.Model):
-    """A registered public accounting firm whose auditors examine issuers' reserves."""
-
-    name = models.CharField(max_length=200, unique=True)
-    registration = models.CharField(max_length=100, blank=True, help_text="PCAOB / HKICPA / ... number")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    """What a user is to Attest: issuer staff of one issuer, an auditor of one firm, or a regulator."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, null=True, blank=True, related_name="members")
-    firm = models.ForeignKey(AccountingFirm, on_delete=models.CASCADE, null=True, blank=True, related_name="auditors")
-    signing_address = models.CharField(
-        max_length=42,
-        blank=True,
-        validators=[address_validator],
-        help_text="an auditor's registered address for countersigning attestations",
-    )
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role="issuer", issuer__isnull=False) | ~models.Q(role="issuer"),
-                name="issuer_staff_have_an_issuer",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(role="auditor", firm__isnull=False) | ~models.Q(role="auditor"),
-                name="auditors_have_a_firm",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.role})"
 
 
 class AttestationStatus(models.TextChoices):
@@ -387,38 +345,3 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment by {self.author_id} on {self.attestation_id}"
-
-
-class LoginFailure(models.Model):
-    """One failed login, counted per (username, IP) to lock out password guessing (attest/auth.py)."""
-
-    username = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField()
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["username", "ip", "at"])]
-
-    def __str__(self) -> str:
-        return f"{self.username} from {self.ip} at {self.at}"
-
-
-class AuditEntry(models.Model):
-    """Append-only, hash-chained record of every state change (see attest/audit.py)."""
-
-    seq = models.PositiveBigIntegerField(unique=True)
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=150, help_text="username, or 'system' for tasks")
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    payload = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["seq"]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -1,22 +1,19 @@
-"""Writes for attestations. Views, the API, tasks and commands all come through here.
+"""Writes for an attestation's lifecycle. Views, the API, tasks and commands all come through here.
 
 Lifecycle: draft -> submitted -> accepted | rejected | changes_requested (attest/review.py).
 A draft may be edited by its issuer's staff; once submitted it never changes, and an amendment is
-a new draft version that supersedes it.
+a new draft version that supersedes it. The report and the signatures on a draft are attest/evidence.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,7 +21,6 @@ from django.utils import timezone
 from attest.audit import audit_append
 from attest.models import (
     Attestation,
-    AttestationSignature,
     AttestationStatus,
     Holding,
     IssuerFigure,
@@ -35,7 +31,7 @@ from attest.models import (
     Stablecoin,
 )
 from attest.selectors import user_issuer_id, user_role
-from attest.signing import attestation_payload, payload_sha256, signature_recover, typed_data
+from attest.signing import attestation_payload, payload_sha256
 from attest.validation import (
     AttestationDetails,
     AttestationInput,
@@ -50,12 +46,13 @@ __all__ = ["AttestationDetails", "HoldingInput", "IssuerFigureInput"]
 User = AbstractBaseUser | AnonymousUser
 
 
-def _require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
+# These three guards are public because attest/evidence.py writes to drafts too.
+def require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
     if user_role(user) != Role.ISSUER or user_issuer_id(user) != stablecoin.issuer_id:
         raise PermissionDenied("only this coin's issuer staff may attest for it")
 
 
-def _lock_draft(attestation: Attestation) -> Attestation:
+def lock_draft(attestation: Attestation) -> Attestation:
     """The draft's row, locked for this transaction; refuses anything no longer a draft."""
     locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
     if locked is None or locked.status != AttestationStatus.DRAFT:
@@ -63,8 +60,8 @@ def _lock_draft(attestation: Attestation) -> Attestation:
     return locked
 
 
-def _require_draft(attestation: Attestation) -> None:
-    """A quick refusal before validating input; `_lock_draft` re-checks under the row lock."""
+def require_draft(attestation: Attestation) -> None:
+    """A quick refusal before validating input; `lock_draft` re-checks under the row lock."""
     if attestation.status != AttestationStatus.DRAFT:
         raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
 
@@ -120,7 +117,7 @@ def attestation_create(
     issuer_figures: Sequence[IssuerFigureInput] = (),
 ) -> Attestation:
     """A draft attestation with its holding lines and issuer figures, all saved or none."""
-    _require_issuer_staff(user, stablecoin)
+    require_issuer_staff(user, stablecoin)
     details = details or AttestationDetails()
     data = AttestationInput(as_of, as_of_timezone, report_type, stablecoin.currency, details, holdings, issuer_figures)
     _raise(draft_errors(data, now=timezone.now()))
@@ -162,15 +159,15 @@ def attestation_update(
     issuer_figures: Sequence[IssuerFigureInput] = (),
 ) -> Attestation:
     """Replace a draft's header, lines and figures. Signatures over the old contents are dropped."""
-    _require_issuer_staff(user, attestation.stablecoin)
-    _require_draft(attestation)
+    require_issuer_staff(user, attestation.stablecoin)
+    require_draft(attestation)
     data = AttestationInput(
         as_of, as_of_timezone, report_type, attestation.stablecoin.currency, details, holdings, issuer_figures
     )
     _raise(draft_errors(data, now=timezone.now()))
     _check_auditor(details.auditor_id)
     with transaction.atomic():
-        locked = _lock_draft(attestation)
+        locked = lock_draft(attestation)
         _write_contents(
             locked,
             as_of=as_of,
@@ -195,8 +192,8 @@ def attestation_holdings_add(
     *, user: User, attestation: Attestation, holdings: Sequence[HoldingInput]
 ) -> list[Holding]:
     """Append lines to a draft, numbered after the last one."""
-    _require_issuer_staff(user, attestation.stablecoin)
-    _require_draft(attestation)
+    require_issuer_staff(user, attestation.stablecoin)
+    require_draft(attestation)
     data = AttestationInput(
         attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
     )
@@ -204,7 +201,7 @@ def attestation_holdings_add(
     errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.startswith("holdings.")}
     _raise(errors)
     with transaction.atomic():
-        locked = _lock_draft(attestation)
+        locked = lock_draft(attestation)
         start = (locked.holdings.aggregate(n=Max("line"))["n"] or 0) + 1
         created = Holding.objects.bulk_create(
             [Holding(attestation=locked, line=start + i, **asdict(h)) for i, h in enumerate(holdings)]
@@ -218,42 +215,6 @@ def attestation_holdings_add(
             payload={"lines": [h.line for h in created]},
         )
     return created
-
-
-def document_errors(content: bytes) -> list[str]:
-    """Why these bytes are not an acceptable report: a PDF (by its magic and trailer) within the size cap."""
-    errors = []
-    if len(content) > settings.REPORT_MAX_BYTES:
-        errors.append(f"The report is {len(content)} bytes; the limit is {settings.REPORT_MAX_BYTES}.")
-    if not content.startswith(b"%PDF-"):
-        errors.append("The report is not a PDF (it does not start with %PDF-).")
-    elif b"%%EOF" not in content[-1024:]:
-        errors.append("The PDF is incomplete: it has no %%EOF trailer.")
-    return errors
-
-
-def attestation_document_attach(*, user: User, attestation: Attestation, content: bytes) -> Attestation:
-    """Store the accountant's report on a draft with its SHA-256."""
-    _require_issuer_staff(user, attestation.stablecoin)
-    _require_draft(attestation)
-    if errors := document_errors(content):
-        raise ValidationError({"document": errors})
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        locked = _lock_draft(attestation)
-        locked.document.save(f"{digest[:16]}.pdf", ContentFile(content), save=False)
-        locked.document_sha256 = digest
-        locked.save(update_fields=["document", "document_sha256"])
-        locked.signatures.all().delete()
-        audit_append(
-            actor=user.get_username(),
-            action="attestation.document_attached",
-            object_type="attestation",
-            object_id=locked.pk,
-            payload={"sha256": digest, "bytes": len(content)},
-        )
-    attestation.refresh_from_db()
-    return attestation
 
 
 def attestation_input(attestation: Attestation) -> AttestationInput:
@@ -282,9 +243,9 @@ def attestation_input(attestation: Attestation) -> AttestationInput:
 
 def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
     """Draft -> submitted; from here on it never changes. Callers reconcile it (jobs.workflows.attestation_submit)."""
-    _require_issuer_staff(user, attestation.stablecoin)
+    require_issuer_staff(user, attestation.stablecoin)
     with transaction.atomic():
-        locked = _lock_draft(attestation)
+        locked = lock_draft(attestation)
         profiles = set(locked.stablecoin.licences.values_list("profile", flat=True))
         errors = submission_errors(
             attestation_input(locked), profiles=profiles, has_document=bool(locked.document_sha256), now=timezone.now()
@@ -326,7 +287,7 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
 
 def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> Attestation:
     """A new draft version that supersedes a submitted attestation, starting from a copy of it."""
-    _require_issuer_staff(user, attestation.stablecoin)
+    require_issuer_staff(user, attestation.stablecoin)
     if not reason.strip():
         raise ValidationError({"amendment_reason": ["Say why the attestation is amended."]})
     if attestation.status == AttestationStatus.DRAFT:
@@ -364,57 +325,6 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
         )
     amended.refresh_from_db()
     return amended
-
-
-def attestation_sign(*, user: User, attestation: Attestation, signature: str) -> AttestationSignature:
-    """Record the issuer's signature (on a draft) or the assigned auditor's countersignature, once verified."""
-    role = user_role(user)
-    if role == Role.ISSUER and user_issuer_id(user) == attestation.stablecoin.issuer_id:
-        signer, expected = SignerRole.ISSUER, attestation.stablecoin.issuer.signing_address
-        if attestation.status != AttestationStatus.DRAFT:
-            raise ValidationError({"signature": ["The issuer signs a draft, before submitting it."]})
-    elif role == Role.AUDITOR and attestation.auditor_id is not None and attestation.auditor_id == user.pk:
-        auditor = Membership.objects.get(user_id=attestation.auditor_id)
-        signer, expected = SignerRole.AUDITOR, auditor.signing_address
-    else:
-        raise PermissionDenied("only the issuer's staff or the assigned auditor sign an attestation")
-    if not expected:
-        raise ValidationError({"signature": [f"No signing address is registered for the {signer.label.lower()}."]})
-    payload = attestation_payload(attestation)
-    try:
-        recovered = signature_recover(typed_data(payload), signature)
-    except ValueError as exc:
-        raise ValidationError({"signature": [f"This is not a valid signature: {exc}."]}) from None
-    if recovered.lower() != expected.lower():
-        raise ValidationError(
-            {
-                "signature": [
-                    f"The signature was made by {recovered}, not by the registered {signer.label.lower()} "
-                    f"address {expected}, or over different contents."
-                ]
-            }
-        )
-    with transaction.atomic():
-        locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
-        if payload_sha256(attestation_payload(locked)) != payload_sha256(payload):
-            raise ValidationError({"signature": ["The attestation changed while it was being signed; sign again."]})
-        AttestationSignature.objects.filter(attestation=locked, role=signer).delete()
-        record = AttestationSignature.objects.create(
-            attestation=locked,
-            role=signer,
-            signer_address=recovered,
-            signature=signature.strip(),
-            payload_sha256=payload_sha256(payload),
-            signed_by=user,  # type: ignore[misc]
-        )
-        audit_append(
-            actor=user.get_username(),
-            action=f"attestation.signed.{signer.value}",
-            object_type="attestation",
-            object_id=locked.pk,
-            payload={"address": recovered, "payload_sha256": record.payload_sha256},
-        )
-    return record
 
 
 def errors_as_dict(exc: ValidationError) -> dict[str, Any]:

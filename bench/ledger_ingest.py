@@ -9,7 +9,7 @@ Transfer) as raw batched ``eth_sendTransaction`` with explicit nonces, automine 
 
 1. raw: the same three ``eth_getLogs`` filters the indexer sends, over the same range, as one
    JSON-RPC batch per window, answers parsed as JSON and nothing more (best of 3);
-2. ours: ``chain.ledger.ledger_index_network`` from an empty ledger: fetch, decode, count, and
+2. ours: ``chain.ledger.index.ledger_index_network`` from an empty ledger: fetch, decode, count, and
    insert into PostgreSQL (``DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/attest_bench,
    created and migrated if missing).
 
@@ -118,7 +118,7 @@ def generate(rpc: RpcClient, *, events: int, per_block: int) -> dict[str, Any]:
 
 
 def raw_fetch(rpc: RpcClient, addresses: list[str], first: int, last: int, window: int) -> int:
-    from chain.ledger import log_filters
+    from chain.ledger.logs import log_filters
 
     found = 0
     for start in range(first, last + 1, window):
@@ -140,7 +140,8 @@ def main() -> None:
     from django.db import connection
 
     from attest.models import Issuer, Stablecoin
-    from chain.ledger import ledger_delta, ledger_index_network
+    from chain.ledger.checks import ledger_delta
+    from chain.ledger.index import ledger_index_network
     from chain.models import Deployment, LedgerCheck, LedgerCursor, LedgerEntry, Network, SupplyReading
     from devtools.devchain import Anvil, call_uint
 

@@ -256,7 +256,7 @@ class LedgerCheck(models.Model):
     """Σ counted ledger entries between two consecutive confirmed readings against their totalSupply change.
 
     A check that does not match is a finding: supply changed without the events that should
-    reveal it (or the other way round). ``chain.ledger.ledger_findings_open`` lists them for
+    reveal it (or the other way round). ``chain.ledger.checks.ledger_findings_open`` lists them for
     reconciliation. Deltas are signed integers in raw base units.
     """
 

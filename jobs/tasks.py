@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from attest.locks import single_flight
 from attest.models import Attestation, Stablecoin
-from chain.ledger import CursorOrphaned, ledger_index_network
+from chain.ledger.index import CursorOrphaned, ledger_index_network
 from chain.models import Network
 from chain.rpc import RpcError, RpcTransportError
 from jobs import workflows

@@ -29,7 +29,7 @@ from attest import review
 from attest import services as attest_services
 from attest.models import Attestation, Stablecoin
 from attest.services import User
-from chain.ledger import ledger_reconcile_network
+from chain.ledger.checks import ledger_reconcile_network
 from chain.models import Network
 from chain.reorg import ReorgOutcome, reorg_check_network
 from chain.services import stablecoin_ids_of, supply_read_all

@@ -99,7 +99,7 @@ class AttestationInputs(TypedDict):
 
 
 class SupplyFinding(TypedDict):
-    """An open mismatch between the chain's mint/burn ledger and totalSupply (chain/ledger.py)."""
+    """An open mismatch between the chain's mint/burn ledger and totalSupply (chain/ledger/checks.py)."""
 
     source: str
     chain_id: int

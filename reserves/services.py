@@ -25,7 +25,7 @@ from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import CADENCE_STATUSES, attestation_standing
 from attest.signing import HOLDING_PAYLOAD_FIELDS
-from chain.ledger import ledger_checked, ledger_findings_open
+from chain.ledger.checks import ledger_checked, ledger_findings_open
 from chain.models import SupplyReading
 from chain.outstanding import reading_json
 from chain.rpc import RpcError
@@ -154,7 +154,7 @@ def run_inputs(
         "readings_basis": readings_basis,
         "attestation": None if attestation is None else _attestation_inputs(attestation),
         "latest_reports": latest_reports(stablecoin=stablecoin),
-        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger.py); R18 fails on
+        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger/checks.py); R18 fails on
         # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
         "supply_findings": list(supply_findings if supply_findings is not None else findings),
         "ledger_checked": checked,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from attest.csvimport import holdings_from_csv
+from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, AttestationStatus, Role
 from attest.review import comment_add
 from attest.selectors import (
@@ -27,14 +28,7 @@ from attest.selectors import (
     user_issuer_id,
     user_role,
 )
-from attest.services import (
-    attestation_amend,
-    attestation_create,
-    attestation_document_attach,
-    attestation_sign,
-    attestation_update,
-    errors_as_dict,
-)
+from attest.services import attestation_amend, attestation_create, attestation_update, errors_as_dict
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
 from attest.validation import AttestationInput, draft_errors
 from jobs import workflows

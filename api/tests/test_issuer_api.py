@@ -123,7 +123,8 @@ def test_it_refuses_a_bad_pdf_and_a_bad_csv_with_json_errors(alpha_draft, issuer
 
 
 def test_the_assigned_auditor_countersigns_through_the_api(alpha_draft, issuer_alice, auditor_dan):
-    from attest.services import attestation_sign, attestation_submit
+    from attest.evidence import attestation_sign
+    from attest.services import attestation_submit
     from attest.signing import attestation_payload, typed_data
     from attest.tests.conftest import AUDITOR_KEY, MALLORY_KEY
 

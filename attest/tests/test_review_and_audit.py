@@ -9,9 +9,10 @@ from django.db import connection
 from django.test import Client
 
 from attest.audit import audit_head
+from attest.evidence import attestation_sign
 from attest.models import Attestation, AttestationStatus, AuditEntry
 from attest.review import attestation_review
-from attest.services import attestation_amend, attestation_sign, attestation_submit
+from attest.services import attestation_amend, attestation_submit
 from attest.signing import attestation_payload, signature_make, typed_data
 from attest.tests.conftest import ALPHA_KEY, login
 

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import AttestationStatus
-from attest.services import attestation_document_attach, attestation_sign, attestation_submit
+from attest.services import attestation_submit
 from attest.signing import attestation_bundle, attestation_payload, signature_make, typed_data
 from attest.tests.conftest import ALPHA_KEY, AUDITOR_KEY, MALLORY_KEY, PDF, login
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chain.ledger import ledger_delta, ledger_index_network
+from chain.ledger.checks import ledger_delta
+from chain.ledger.index import ledger_index_network
 from chain.models import LedgerCursor, LedgerEntry, ReadingStatus, SupplyReading
 from chain.reorg import reorg_check_network
 from chain.rpc import RpcTransportError, hex_int

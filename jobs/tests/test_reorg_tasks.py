@@ -6,7 +6,8 @@ import pytest
 from django.conf import settings
 
 from attest.locks import single_flight
-from chain.ledger import CursorOrphaned, ledger_delta, ledger_index_network
+from chain.ledger.checks import ledger_delta
+from chain.ledger.index import CursorOrphaned, ledger_index_network
 from chain.models import LedgerCursor, LedgerEntry, ReadingStatus
 from chain.rpc import hex_int
 from chain.services import readings_latest, supply_read_network

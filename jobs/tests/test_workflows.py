@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from attest import services as attest_services
+from attest.evidence import attestation_sign
 from attest.models import AttestationStatus
 from attest.signing import attestation_payload, signature_make, typed_data
 from attest.tests.conftest import ALPHA_KEY
@@ -36,7 +37,7 @@ def eager_tasks() -> Iterator[None]:
 @pytest.fixture
 def signed_draft(alpha_draft, issuer_alice):
     signature = signature_make(typed_data(attestation_payload(alpha_draft)), ALPHA_KEY)
-    attest_services.attestation_sign(user=issuer_alice, attestation=alpha_draft, signature=signature)
+    attestation_sign(user=issuer_alice, attestation=alpha_draft, signature=signature)
     return alpha_draft
 
 

@@ -1,8 +1,9 @@
-"""Hand-built run inputs for the pure rule tests: no database, no chain."""
+"""Hand-built run inputs for the pure rule tests, and readers of their outputs: no database, no chain."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from attest.validation import AttestationDetails
@@ -13,6 +14,24 @@ from reserves.runtypes import RunInputs
 AS_OF = "2026-11-01T12:00:00+00:00"
 EVALUATED_AT = "2026-11-02T00:00:00+00:00"
 CURRENCY = {"HK": "HKD", "US_GENIUS": "USD", "US_NYDFS": "USD", "EU_MICA": "EUR", "": "USD"}
+PROFILES = ["HK", "US_GENIUS", "US_NYDFS", "EU_MICA"]
+AS_OF_DATE = date.fromisoformat(AS_OF[:10])
+
+
+def days(n: int) -> str:
+    """The date ``n`` days after the as-of date, as the ISO text a holding carries."""
+    return (AS_OF_DATE + timedelta(days=n)).isoformat()
+
+
+def result(out: Mapping[str, Any], rule: str) -> dict[str, Any]:
+    """The one result of ``rule`` in compute's output."""
+    found: list[dict[str, Any]] = [r for r in out["results"] if r["rule"] == rule]
+    assert len(found) == 1
+    return found[0]
+
+
+def outcome(out: Mapping[str, Any], rule: str) -> str:
+    return str(result(out, rule)["outcome"])
 
 
 def holding(value: str, asset_class: str = "demand_deposit", **extra: Any) -> dict[str, Any]:

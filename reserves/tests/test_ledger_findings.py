@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chain.ledger import ledger_reconcile_network
+from chain.ledger.checks import ledger_reconcile_network
 from chain.services import readings_latest
 from chain.tests.conftest import network, register  # noqa: F401 - fixtures
 from chain.tests.test_ledger import OWNER, _read_and_confirm, _total_supply_slot, supply

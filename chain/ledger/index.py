@@ -1,0 +1,214 @@
+"""Indexing the ledger: each deployment's supply events stored incrementally behind a cursor.
+
+Steps of one indexing run on a network (``ledger_index_network``):
+
+1. Fetch a window with no database transaction open (``chain.ledger.logs.fetch_window``).
+2. If a cursor's block is no longer canonical, stop: the reorg check rewinds it first.
+3. Write in one short transaction: compare-and-set the cursors (a concurrent rewind wins), insert
+   the rows with ``ignore_conflicts`` on (chain id, block hash, log index), advance the cursors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from chain.ledger.logs import Window, fetch_window
+from chain.models import Deployment, LedgerCursor, LedgerEntry, Network
+from chain.rpc import RpcError, RpcTransportError, hex_int
+
+
+class CursorOrphaned(RpcError):
+    """A cursor stands on a block that left the canonical chain: the reorg check must rewind it first."""
+
+
+def _cursors(network: Network) -> dict[int, LedgerCursor]:
+    deployment_ids = list(Deployment.objects.filter(network=network).values_list("pk", flat=True))
+    existing = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=deployment_ids)}
+    missing = [LedgerCursor(deployment_id=pk) for pk in deployment_ids if pk not in existing]
+    if missing:
+        LedgerCursor.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=deployment_ids)}
+    return existing
+
+
+_COLUMNS = (
+    "deployment_id",
+    "chain_id",
+    "block_number",
+    "block_hash",
+    "tx_hash",
+    "log_index",
+    "event",
+    "account",
+    "amount",
+    "direction",
+    "counted",
+    "confirmed",
+)
+Row = tuple[int, int, int, str, str, int, str, str, int, int, bool, bool]
+
+
+_COPY_TYPES = [
+    "int8",
+    "int8",
+    "int8",
+    "varchar",
+    "varchar",
+    "int4",
+    "varchar",
+    "varchar",
+    "numeric",
+    "int2",
+    "bool",
+    "bool",
+]
+
+
+def _copy(cursor: Any, statement: str, rows: list[Row]) -> None:
+    # Binary COPY: PostgreSQL parses no text, and psycopg's C dumpers write the rows.
+    with cursor.cursor.copy(statement + " (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_entries(rows: list[Row]) -> None:
+    """Insert ledger rows, skipping any already stored (same deployment, block and log index).
+
+    Must run inside the transaction that holds the rows' cursors locked. On PostgreSQL the rows are
+    COPYed straight into the table: the indexer only writes blocks above a cursor it holds, and the
+    reorg check deletes every row above a cursor it rewinds, so a duplicate cannot normally exist.
+    If one does (a cursor moved back by hand), the COPY is rolled back to a savepoint and the rows
+    go through a temporary table and ``INSERT ... ON CONFLICT DO NOTHING`` instead. Measured here,
+    ``bulk_create`` spends ~0.5 ms per row building SQL and binding parameters, 10-20x the COPY
+    (docs/benchmarks-ledger.md). Elsewhere (the SQLite demo) it is ``bulk_create(ignore_conflicts=True)``.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        LedgerEntry.objects.bulk_create(
+            [LedgerEntry(**dict(zip(_COLUMNS, row, strict=True))) for row in rows],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        return
+    columns = ", ".join(_COLUMNS)
+    table = LedgerEntry._meta.db_table
+    try:
+        # wrap_database_errors: the raw psycopg COPY raises psycopg's errors, not Django's.
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+            _copy(cursor, f'COPY "{table}" ({columns}) FROM STDIN', rows)
+        return
+    except IntegrityError:
+        pass  # some rows exist already: insert the rest, skipping conflicts
+    with connection.cursor() as cursor:
+        # Lives as long as the connection; emptied at every commit, so a reused connection starts clean.
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS attest_ledger_incoming ("
+            "deployment_id bigint, chain_id bigint, block_number bigint, block_hash varchar(66), "
+            "tx_hash varchar(66), log_index integer, event varchar(24), account varchar(42), "
+            "amount numeric(78,0), direction smallint, counted boolean, confirmed boolean"
+            ") ON COMMIT DELETE ROWS"
+        )
+        _copy(cursor, f"COPY attest_ledger_incoming ({columns}) FROM STDIN", rows)
+        cursor.execute(
+            f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM attest_ledger_incoming '  # noqa: S608 - fixed names
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("TRUNCATE attest_ledger_incoming")
+
+
+def _store_window(
+    network: Network, participants: list[LedgerCursor], window: Window, by_address: dict[str, int]
+) -> int:
+    """Insert a window's rows and advance its cursors, unless a cursor moved meanwhile. Returns rows offered."""
+    # A cursor that joins a window late (its start_block is higher) takes only blocks above its own position.
+    keep_after = {c.deployment_id: c.block_number for c in participants}
+    chain_id = network.chain_id
+    rows: list[Row] = []
+    for log in window.logs:
+        deployment_id = by_address.get(log.address)
+        if deployment_id is None or log.block_number <= keep_after[deployment_id]:
+            continue
+        rows.append(
+            (
+                deployment_id,
+                chain_id,
+                log.block_number,
+                log.block_hash,
+                log.tx_hash,
+                log.log_index,
+                log.event,
+                log.account,
+                log.amount,
+                log.direction,
+                log.counted,
+                False,
+            )
+        )
+    with transaction.atomic():
+        locked = LedgerCursor.objects.select_for_update().in_bulk([c.pk for c in participants])
+        for cursor in participants:
+            now = locked.get(cursor.pk)
+            if now is None or (now.block_number, now.block_hash) != (cursor.block_number, cursor.block_hash):
+                return -1  # rewound or advanced by someone else: drop this window, re-plan
+        _insert_entries(rows)
+        LedgerCursor.objects.filter(pk__in=[c.pk for c in participants]).update(
+            block_number=window.end.number, block_hash=window.end.hash, updated_at=timezone.now()
+        )
+    return len(rows)
+
+
+def ledger_index_network(*, network: Network, to_block: int | None = None, window: int | None = None) -> int:
+    """Index every deployment of ``network`` up to ``to_block`` (default: head). Returns ledger rows offered.
+
+    Rows above head - confirmations are provisional; the reorg check confirms or discards them.
+    Safe to run twice: a second run finds the cursors at the target and fetches nothing.
+    """
+    cursors = _cursors(network)
+    if not cursors:
+        return 0
+    addresses = dict(Deployment.objects.filter(network=network).values_list("pk", "address"))
+    rpc = network.rpc()
+    served = hex_int(rpc.call("eth_chainId"))
+    if served != network.chain_id:
+        raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
+    head = hex_int(rpc.call("eth_blockNumber"))
+    target = head if to_block is None else min(to_block, head)
+    size = window or settings.LEDGER_WINDOW
+    stored = 0
+    for _attempt in range(10_000):  # bounded: each pass advances a window, shrinks it, or re-plans once
+        plan = [c for c in cursors.values() if max(c.block_number, c.start_block - 1) < target]
+        if not plan:
+            break
+        start = min(max(c.block_number, c.start_block - 1) for c in plan) + 1
+        end = min(start + size - 1, target)
+        participants = [c for c in plan if max(c.block_number, c.start_block - 1) < end]
+        by_address = {addresses[c.deployment_id].lower(): c.deployment_id for c in participants}
+        check = {c.block_number for c in participants if c.block_number >= 0 and c.block_hash}
+        try:
+            fetched = fetch_window(rpc, list(by_address), start, end, check)
+        except RpcTransportError:
+            raise
+        except RpcError:
+            if size == 1:
+                raise
+            size = max(1, size // 2)  # a node limiting results per call: ask for fewer blocks
+            continue
+        for c in participants:
+            if c.block_hash and fetched.canonical.get(c.block_number) != c.block_hash:
+                raise CursorOrphaned(
+                    f"ledger cursor of deployment {c.deployment_id} is on orphaned block {c.block_number}"
+                )
+        offered = _store_window(network, participants, fetched, by_address)
+        if offered < 0:
+            cursors = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=list(cursors))}
+            continue
+        stored += offered
+        for c in participants:
+            c.block_number, c.block_hash = fetched.end.number, fetched.end.hash
+    return stored
