@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -45,7 +45,7 @@ def _file_usdx_short() -> Attestation:
     attestation = attestation_create(
         user=user,
         stablecoin=Stablecoin.objects.get(symbol="USDX"),
-        as_of=now - timedelta(minutes=1),
+        as_of=now,
         as_of_timezone="UTC",
         holdings=[HoldingInput("demand_deposit", "First Example Bank", "USD", Decimal("4800000"))],
         details=AttestationDetails(
