@@ -231,7 +231,7 @@ def test_every_surface_of_the_pages_shows_the_published_verdict_and_its_reasons(
     body = {c["symbol"]: c for c in bob_client.get("/regulator/overview.json").json()["coins"]}
     assert body["SHRT"]["status_reasons"] == short.reasons
     assert body["SHRT"]["display"]["backing_ratio"] == short.ratio_display
-    assert body["SHRT"]["publication_id"] == short.publication.pk
+    assert short.publication is not None and body["SHRT"]["publication_id"] == short.publication.pk
     rows = {r["symbol"]: r for r in _csv(bob_client.get("/regulator/?format=csv"))}
     assert rows["SHRT"]["status"] == "under_collateralised" and rows["GOOD"]["status"] == "backed"
     assert rows["SHRT"]["outstanding"] == str(short.outstanding)
