@@ -25,12 +25,17 @@ from reserves.rules.checks import CHECKS, Facts
 from reserves.rules.figures import HoldingView, holdings, parse_time
 from reserves.runtypes import HoldingRow, RuleResult, RunInputs, RunOutputs, RunStatus
 
-__all__ = ["INPUTS_FORMAT", "compute", "rule_order", "tokens"]
+__all__ = ["INPUTS_FORMAT", "compute", "ratio_cut", "rule_order", "tokens"]
 
 INPUTS_FORMAT = 2
 RATIO_PLACES = Decimal("1e-12")
 RATIO_DISPLAY_PLACES = Decimal("1e-4")
 AMOUNT_PLACES = Decimal("1e-18")
+
+
+def ratio_cut(ratio: Decimal) -> str:
+    """The ratio as shown to people: cut (never rounded up) to 4 places, so 0.99999 shows 0.9999."""
+    return str(ratio.quantize(RATIO_DISPLAY_PLACES, rounding=ROUND_DOWN))
 
 
 def rule_order(rule_id: str) -> tuple[str, int]:
@@ -130,7 +135,7 @@ def compute(inputs: RunInputs) -> RunOutputs:
             "reserves_stated": _amount(sum(stated, Decimal(0))) if attested else None,
             "reserves": _amount(eligible),
             "ratio": None if ratio is None else str(ratio.quantize(RATIO_PLACES, rounding=ROUND_DOWN)),
-            "ratio_display": None if ratio is None else str(ratio.quantize(RATIO_DISPLAY_PLACES, rounding=ROUND_DOWN)),
+            "ratio_display": None if ratio is None else ratio_cut(ratio),
             "headroom": _amount(headroom),
             "holdings": [_holding_row(h) for h in views],
             "results": results,

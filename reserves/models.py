@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
 from attest.fields import ExactDecimalField
 from attest.models import Attestation, Stablecoin
+from reserves.compute import ratio_cut
 
 
 def _amount() -> ExactDecimalField:
@@ -70,9 +71,7 @@ class ReconciliationRun(models.Model):
     @property
     def ratio_display(self) -> str | None:
         """The ratio cut (never rounded up) to 4 places, as shown to people: 0.99999 shows 0.9999."""
-        if self.ratio is None:
-            return None
-        return str(Decimal(self.ratio).quantize(Decimal("1e-4"), rounding=ROUND_DOWN))
+        return None if self.ratio is None else ratio_cut(Decimal(self.ratio))
 
 
 class Severity(models.TextChoices):

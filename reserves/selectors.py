@@ -171,3 +171,82 @@ def _postgres() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+# --- page reads ---
+# Plain reads for the regulator and public pages (web/coinpage.py, web/pages.py): one query each (two
+# with a prefetch), whatever the number of rows, cut to the newest ``limit`` where a list grows unbounded.
+# Their imports sit here rather than at the top so this section merges apart from the code above it.
+
+from django.db.models import Count, Prefetch  # noqa: E402
+
+from attest.models import AuditEntry, Holding  # noqa: E402
+from chain.units import tokens  # noqa: E402
+from reserves.models import FlagEvent  # noqa: E402
+
+
+def attestations_filed(*, stablecoin: Stablecoin) -> list[Attestation]:
+    """Every filed version of the coin's attestations, newest first, with its number of holding lines."""
+    return list(
+        # Drafts are the issuer's own until submitted; regulators and the public never see them.
+        Attestation.objects.filter(stablecoin=stablecoin)
+        .exclude(status=AttestationStatus.DRAFT)
+        .select_related("created_by")
+        .annotate(holdings_count=Count("holdings"))
+        .order_by("-as_of", "-version")
+    )
+
+
+def holdings_of(*, attestation_id: int | None) -> list[Holding]:
+    return [] if attestation_id is None else list(Holding.objects.filter(attestation_id=attestation_id))
+
+
+def runs_recent(*, stablecoin: Stablecoin, limit: int) -> list[ReconciliationRun]:
+    return list(ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk")[:limit])
+
+
+def flags_with_events(*, stablecoin: Stablecoin, limit: int) -> list[Flag]:
+    """The coin's flags, newest first, each with its history (two queries)."""
+    return list(
+        Flag.objects.filter(stablecoin=stablecoin)
+        .select_related("stablecoin")
+        .order_by("-opened_at")
+        .prefetch_related(Prefetch("events", queryset=FlagEvent.objects.select_related("actor")))[:limit]
+    )
+
+
+def flags_unresolved() -> list[Flag]:
+    """Every open or acknowledged flag of every coin, oldest first."""
+    return list(
+        Flag.objects.exclude(status=FlagStatus.RESOLVED)
+        .select_related("stablecoin", "last_run")
+        .order_by("opened_at", "pk")
+    )
+
+
+def audit_excerpt(*, stablecoin: Stablecoin, limit: int) -> list[AuditEntry]:
+    """The newest audit entries whose payload names the coin."""
+    return list(AuditEntry.objects.filter(payload__stablecoin=stablecoin.symbol).order_by("-seq")[:limit])
+
+
+def run_detail(*, run_id: int) -> ReconciliationRun | None:
+    return (
+        ReconciliationRun.objects.select_related("stablecoin", "stablecoin__issuer", "attestation")
+        .filter(pk=run_id)
+        .first()
+    )
+
+
+def run_blocks(*, run: ReconciliationRun) -> list[dict[str, Any]]:
+    """The readings a run used, each with its chain id, block and hash, and its figures in tokens."""
+    rows = []
+    for r in run.inputs.get("readings", []):
+        decimals = int(r["decimals"])
+        rows.append(
+            {
+                **r,
+                "total_tokens": tokens(int(r["total_supply"]), decimals),
+                "balances_tokens": [{**b, "tokens": tokens(int(b["raw"]), decimals)} for b in r["balances"]],
+            }
+        )
+    return rows

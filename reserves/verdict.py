@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 UNDER = "under_collateralised"
@@ -132,7 +133,9 @@ def _shortfall_text(outputs: Mapping[str, Any]) -> str:
     headroom = outputs.get("headroom")
     if headroom is None:
         return "eligible reserves are below par value outstanding"
-    return f"eligible reserves are {headroom.lstrip('-')} below par value outstanding"
+    # Exact, without the 18 storage places: "200000.000000000000000000" reads as "200,000", 0.001 stays 0.001.
+    short = Decimal(headroom).copy_abs().normalize()
+    return f"eligible reserves are {short:,f} below par value outstanding"
 
 
 def live_freshness(*, read_at_age: int | None, max_age: int, stored: str, stored_reason: str) -> tuple[str, str]:

@@ -25,7 +25,10 @@
     data.coins.forEach(function (coin, i) {
       var row = rows[i];
       if (row.getAttribute("data-symbol") !== coin.symbol) { window.location.reload(); return; }
+      row.setAttribute("data-verdict", coin.status);  // the verdict of the coin's current publication
       setBadge(row, "status", coin.status, coin.status_label);
+      setText(row, "status_reason", coin.display.status_reason);
+      setText(row, "attestation_review", coin.attestation_review);
       setText(row, "backing_ratio", coin.display.backing_ratio);
       var headroom = setText(row, "headroom", coin.display.headroom);
       if (headroom) headroom.classList.toggle("negative", (coin.headroom || "").charAt(0) === "-");
@@ -38,7 +41,7 @@
       var counts = SEVERITIES.filter(function (s) { return coin.open_flags[s]; })
         .map(function (s) { return coin.open_flags[s] + " " + s; }).join(" ");
       if (badges && badges.getAttribute("data-counts") !== null && badges.getAttribute("data-counts") !== counts) {
-        window.location.reload(); return;  // flags changed: the per-flag lines need the server's markup
+        window.location.reload(); return;  // findings changed: the per-finding lines need the server's markup
       }
       if (badges) badges.setAttribute("data-counts", counts);
     });

@@ -11,8 +11,9 @@ from typing import Any
 from django.http import HttpResponse
 
 from attest.models import Holding
+from reserves.composition import Composition
 from reserves.models import Flag, ReconciliationRun
-from reserves.page_selectors import SEVERITIES, Composition, OverviewRow
+from web.overview import SEVERITIES, OverviewRow
 
 
 def _cell(value: Any) -> str:
@@ -48,47 +49,58 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
 
 def overview_csv(rows: list[OverviewRow]) -> HttpResponse:
+    """The overview as filtered and sorted: each coin's current publication, figures as exact decimal strings."""
     header = [
         "symbol",
         "name",
         "issuer",
         "currency",
         "status",
+        "status_reasons",
         "backing_ratio",
+        "backing_ratio_display",
         "headroom",
         "outstanding",
         "eligible_reserves",
         "attestation_as_of",
         "attestation_version",
+        "attestation_status",
         "attestation_age_seconds",
         "chain_data",
         "chain_data_age_seconds",
         *[f"open_flags_{s}" for s in SEVERITIES],
+        "publication_id",
+        "published_at",
         "run_id",
         "blocks",
     ]
     body = []
     for r in rows:
-        s, run = r.summary, r.summary.run
+        state, p = r.state, r.state.publication
         body.append(
             [
-                s.coin.symbol,
-                s.coin.name,
-                s.coin.issuer.name,
-                s.coin.currency,
-                s.status,
-                run.ratio if run else None,
-                run.headroom if run else None,
-                run.outstanding if run else None,
-                run.reserves if run else None,
-                s.attestation.as_of if s.attestation else None,
-                s.attestation.version if s.attestation else None,
+                state.coin.symbol,
+                state.coin.name,
+                state.coin.issuer.name,
+                state.coin.currency,
+                state.verdict,
+                "; ".join(reason["text"] for reason in state.reasons),
+                state.ratio,
+                state.ratio_display,
+                state.headroom,
+                state.outstanding,
+                state.reserves,
+                p.attestation_as_of if p else None,
+                p.attestation_version if p else None,
+                state.review_status,
                 r.attestation_age,
-                s.freshness.status,
-                s.freshness.age_seconds,
-                *[r.flag_counts[sev] for sev in SEVERITIES],
-                run.pk if run else None,
-                " ".join(f"{b['chain_id']}:{b['block_number']}:{b['block_hash']}" for b in s.blocks),
+                state.freshness.status,
+                state.freshness.age_seconds,
+                *[state.finding_counts[sev] for sev in SEVERITIES],
+                p.pk if p else None,
+                p.published_at if p else None,
+                p.run_id if p else None,
+                " ".join(f"{b['chain_id']}:{b['block_number']}:{b['block_hash']}" for b in state.blocks),
             ]
         )
     return csv_response("attest-overview.csv", header, body)

@@ -1,7 +1,8 @@
 """Regulator pages (overview, coin, queues, flag actions, printable runs) and the public coin page.
 
-Views only parse the request, call one selector or service, and render; reads live in
-reserves/page_selectors.py, flag writes in reserves/flags.py (a manual resolution through
+Views only parse the request, call one selector or service, and render. Every coin's verdict and
+figures come from the read model (reserves/readmodel.py) through web/overview.py and web/coinpage.py;
+plain reads are in reserves/selectors.py, flag writes in reserves/flags.py (a manual resolution through
 jobs/workflows.py, which sends its notifications), CSV in web/exports.py.
 """
 
@@ -19,24 +20,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attest.models import Role
-from attest.selectors import user_role
+from attest.selectors import attestation_review_queue, user_role
 from jobs.workflows import flag_acknowledge, flag_resolve_manually
-from reserves.charts import bar_chart, line_chart
-from reserves.models import Flag, FlagStatus, RunStatus
-from reserves.page_selectors import (
-    SEVERITIES,
-    SORT_KEYS,
-    STATUS_LABELS,
-    CoinPage,
-    OverviewQuery,
-    coin_page,
-    overview_row_json,
-    overview_rows,
-    queues,
-    run_blocks,
-    run_detail,
-)
+from reserves.models import Flag, FlagStatus
+from reserves.selectors import flags_unresolved, run_blocks, run_detail
+from reserves.verdict import LABELS, ORDER
 from web import exports
+from web.charts import bar_chart, line_chart
+from web.coinpage import CoinPage, coin_page
+from web.overview import DEFAULT_SORT, SEVERITIES, SORT_KEYS, OverviewQuery, overview_row_json, overview_rows
 
 
 def _require_regulator(request: HttpRequest) -> None:
@@ -45,12 +37,12 @@ def _require_regulator(request: HttpRequest) -> None:
 
 
 def _overview_params(request: HttpRequest) -> OverviewQuery:
-    sort = request.GET.get("sort", "symbol")
+    sort = request.GET.get("sort", DEFAULT_SORT)
     return OverviewQuery(
         status=request.GET.get("status", ""),
         severity=request.GET.get("severity", ""),
         q=request.GET.get("q", "")[:64],
-        sort=sort if sort in SORT_KEYS else "symbol",
+        sort=sort if sort in SORT_KEYS else DEFAULT_SORT,
         descending=request.GET.get("dir") == "desc",
     )
 
@@ -65,14 +57,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         return exports.overview_csv(rows)
     columns = [
         ("symbol", "Coin"),
-        ("status", "Status"),
+        ("status", "Verdict"),
         ("ratio", "Backing ratio"),
         ("headroom", "Headroom"),
         ("outstanding", "Outstanding"),
         ("reserves", "Eligible reserves"),
-        ("attestation_age", "Last attestation"),
+        ("attestation_age", "Attestation"),
         ("freshness", "Chain data"),
-        ("flags", "Open flags"),
+        ("flags", "Open findings"),
     ]
     return render(
         request,
@@ -81,7 +73,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "params": params,
             "columns": _sort_links(request, params, columns),
-            "statuses": [*RunStatus.choices, ("no_run", STATUS_LABELS["no_run"])],
+            "statuses": [(v, LABELS[v]) for v in ORDER],
             "severities": SEVERITIES,
             "csv_query": _csv_query(request),
         },
@@ -117,12 +109,15 @@ def overview_json(request: HttpRequest) -> JsonResponse:
 
 
 def _charts(page: CoinPage) -> dict[str, object]:
-    symbol, currency = page.summary.coin.symbol, page.summary.coin.currency
+    symbol, currency = page.state.coin.symbol, page.state.coin.currency
     return {
         "ratio_chart": line_chart(
-            page.ratio_series, title=f"{symbol} backing ratio over time", reference=Decimal(1), reference_label="1.0"
+            page.ratio_series,
+            title=f"{symbol} published backing ratio over time",
+            reference=Decimal(1),
+            reference_label="1.0",
         ),
-        "supply_chart": line_chart(page.supply_series, title=f"{symbol} tokens outstanding per chain over time"),
+        "supply_chart": line_chart(page.supply_series, title=f"{symbol} published tokens outstanding per chain"),
         "composition_charts": [
             (key, title, rows, bar_chart(rows, title=f"{symbol} reserves {title.lower()} ({currency})"))
             for key, title, rows in page.composition.tables()
@@ -137,10 +132,10 @@ EXPORTS = ("runs", "flags", "holdings", "composition")
 @require_GET
 def coin(request: HttpRequest, symbol: str, table: str = "") -> HttpResponse:
     _require_regulator(request)
-    page = coin_page(symbol=symbol.upper(), published_only=False)
+    page = coin_page(symbol=symbol.upper(), published_only=False, regulator=True)
     if page is None:
         raise Http404(f"no stablecoin {symbol}")
-    name = f"{page.summary.coin.symbol.lower()}-{table}.csv"
+    name = f"{page.state.coin.symbol.lower()}-{table}.csv"
     if table == "runs":
         return exports.runs_csv(page.runs, name)
     if table == "flags":
@@ -158,10 +153,16 @@ def coin(request: HttpRequest, symbol: str, table: str = "") -> HttpResponse:
 @require_GET
 def queue_list(request: HttpRequest) -> HttpResponse:
     _require_regulator(request)
-    q = queues()
+    flags = flags_unresolved()
     if request.GET.get("format") == "csv":
-        return exports.flags_csv(q.open_flags, "attest-open-flags.csv")
-    return render(request, "reserves/queues.html", {"queues": q})
+        return exports.flags_csv(flags, "attest-open-flags.csv")
+    by_severity: dict[str, list[Flag]] = {s: [] for s in SEVERITIES}
+    for flag in flags:
+        by_severity.setdefault(flag.severity, []).append(flag)
+    # The same selector as /attestations/review/, so both queues list the same attestations.
+    awaiting = list(attestation_review_queue())
+    context = {"awaiting_review": awaiting, "open_flags": flags, "flags_by_severity": list(by_severity.items())}
+    return render(request, "reserves/queues.html", context)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -211,13 +212,13 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(f"no run {pk}")
     if request.GET.get("format") == "csv":
         return exports.runs_csv([run], f"run-{run.pk}.csv")
-    return render(request, "reserves/run.html", {"run": run, "blocks": run_blocks(run)})
+    return render(request, "reserves/run.html", {"run": run, "blocks": run_blocks(run=run)})
 
 
 @require_GET
 def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
-    """The transparency page of a published coin: no login, the figures the public API publishes."""
-    page = coin_page(symbol=symbol.upper(), published_only=True)
+    """The transparency page of a published coin: no login, the publication the public API serves."""
+    page = coin_page(symbol=symbol.upper(), published_only=True, regulator=False)
     if page is None:
         raise Http404(f"no published stablecoin {symbol}")
     return render(request, "reserves/public_coin.html", {"page": page, **_charts(page)})

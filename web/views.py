@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from attest.models import Role
 from attest.selectors import user_role
-from reserves.selectors import coin_summaries
+from reserves.readmodel import coin_states
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,4 +16,4 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("reserves:dashboard")
     if role in (Role.ISSUER, Role.AUDITOR):
         return redirect("attest:attestation_list")
-    return render(request, "reserves/home.html", {"summaries": coin_summaries(published_only=True)})
+    return render(request, "reserves/home.html", {"states": coin_states(published_only=True)})

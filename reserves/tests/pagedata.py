@@ -1,26 +1,29 @@
-"""Test data for the regulator and public pages: coins with readings, an attestation and real runs.
+"""Test data for the regulator and public pages: coins with readings, an attestation, real runs and publications.
 
-Runs are made by ``reserves.services.reconciliation_run`` on stored readings (no chain needed), so their
-inputs, results and flags are exactly what production writes.
+Runs are made by ``reserves.services.reconciliation_run`` on stored readings (no chain needed), and each is
+published by ``reserves.publish.publication_publish``, so their inputs, results, flags and publications are
+exactly what production writes. Times are relative to now: the pages judge chain data and attestations by
+their age, and a coin built to be fully backed must not read as stale.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from attest.models import Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create, attestation_submit
 from chain.models import Bucket, Deployment, Network, SupplyReading
 from reserves.models import ReconciliationRun
+from reserves.publish import publication_publish
 from reserves.services import reconciliation_run
 
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PASSWORD = "pages-test-pass"
 
 
@@ -47,14 +50,26 @@ class Built:
 
 
 def coin_with_runs(
-    symbol: str, *, reserves: str, tokens: int, runs: int = 3, chains: tuple[int, ...] = (31337,), as_of: datetime = T0
+    symbol: str,
+    *,
+    reserves: str,
+    tokens: int,
+    runs: int = 3,
+    chains: tuple[int, ...] = (31337,),
+    as_of: datetime | None = None,
 ) -> Built:
-    """A coin on ``chains``, one attestation (cash, T-bills at two custodians, a term deposit) and ``runs`` runs."""
+    """A coin on ``chains``, one attestation (cash, T-bills at two custodians, a term deposit) and ``runs`` runs.
+
+    Run i reads its blocks ``runs - i`` minutes ago and is published 10 s later, so the newest chain
+    data is a minute old (fresh) and the charts get one point per publication, a minute apart.
+    """
+    now = timezone.now().replace(microsecond=0)
+    as_of = as_of or now - timedelta(days=1)
     issuer = Issuer.objects.create(name=f"{symbol} Issuer Ltd")
     user = get_user_model().objects.create_user(f"issuer_{symbol.lower()}")
     Membership.objects.create(user=user, role=Role.ISSUER, issuer=issuer)
     coin = Stablecoin.objects.create(issuer=issuer, symbol=symbol, name=f"{symbol} Coin", currency="USD")
-    Licence.objects.create(stablecoin=coin, profile="HK", licence_id=f"L-{symbol}")
+    licence = Licence.objects.create(stablecoin=coin, profile="HK", licence_id=f"L-{symbol}")
     deployments = []
     for chain_id in chains:
         network, _ = Network.objects.get_or_create(chain_id=chain_id, defaults={"name": f"chain-{chain_id}"})
@@ -73,28 +88,38 @@ def coin_with_runs(
             HoldingInput("term_deposit", "First Example Bank", "USD", total * Decimal("0.1")),
         ],
     )
-    maturities = {2: date(2026, 11, 20), 3: date(2027, 3, 1), 4: date(2026, 11, 5)}
+    day = as_of.date()
+    maturities = {2: day + timedelta(days=19), 3: day + timedelta(days=120), 4: day + timedelta(days=4)}
     for line, maturity in maturities.items():
         Holding.objects.filter(attestation=attestation, line=line).update(maturity_date=maturity)
     attestation_submit(user=user, attestation=attestation)
     made = []
     for i in range(runs):
         block = 100 + i
+        read_at = now - timedelta(minutes=runs - i)
         readings = [
             SupplyReading.objects.create(
                 deployment=d,
                 chain_id=d.network.chain_id,
                 block_number=block,
                 block_hash=f"0x{d.pk:08x}{block:056x}",
-                block_time=T0 + timedelta(minutes=10 * i),
+                block_time=read_at,
                 total_supply=(_share(tokens, len(deployments), n) + 1000 * i + 500) * 10**6,
                 balances=[{"bucket": Bucket.TREASURY, "address": "0x" + "03" * 20, "raw": str(500 * 10**6)}],
-                read_at=T0 + timedelta(minutes=10 * i),
+                read_at=read_at,
             )
             for n, d in enumerate(deployments)
         ]
         run, _ = reconciliation_run(
             stablecoin=coin, attestation=attestation, readings=readings, trigger="supply", profile="HK"
+        )
+        publication_publish(
+            stablecoin=coin,
+            licence=licence,
+            run=run,
+            attestation=attestation,
+            evaluated_at=run.evaluated_at or now,
+            now=read_at + timedelta(seconds=10),
         )
         made.append(run)
     return Built(coin, attestation, made)

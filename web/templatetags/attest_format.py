@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import template
 
-from reserves.page_selectors import STATUS_LABELS, fmt_age, fmt_amount, fmt_ratio
+from reserves.compute import ratio_cut
+from web.format import DASH, fmt_age, fmt_amount
 
 register = template.Library()
 
 
 @register.filter
 def ratio(value: object) -> str:
-    return fmt_ratio(value if isinstance(value, Decimal) else None)
+    """A run's own ratio, cut to 4 places like every published ``ratio_display`` (one function for both)."""
+    return ratio_cut(value) if isinstance(value, Decimal) else DASH
 
 
 @register.filter
@@ -34,6 +37,11 @@ def get(mapping: dict[str, Any], key: str) -> Any:
 
 
 @register.filter
-def status_label(status: str) -> str:
-    """A run status in words: "under_collateralised" -> "Under-collateralised"."""
-    return STATUS_LABELS.get(status, status)
+def isotime(value: object) -> str:
+    """An ISO 8601 instant stored as text (a publication's findings carry them so) as "YYYY-MM-DD HH:MM"."""
+    if not isinstance(value, str) or not value:
+        return DASH
+    try:
+        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return value

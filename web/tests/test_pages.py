@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from attest.models import AuditEntry, Stablecoin
+from reserves.composition import maturity_bucket
 from reserves.models import Flag, FlagStatus
-from reserves.page_selectors import maturity_bucket
 from reserves.tests.pagedata import coin_with_runs, regulator
 
 pytestmark = pytest.mark.django_db
@@ -208,9 +208,68 @@ def test_a_coin_with_no_data_yet_renders_everywhere(bob_client):
     issuer = Issuer.objects.create(name="New Issuer")
     Stablecoin.objects.create(issuer=issuer, symbol="NEW", name="New Coin", currency="EUR")
     overview = bob_client.get("/regulator/").content.decode()
-    assert 'data-symbol="NEW"' in overview and "Not yet reconciled" in overview
+    assert 'data-symbol="NEW" data-verdict="unverified"' in overview and "not yet reconciled" in overview
     assert bob_client.get("/regulator/overview.json").json()["coins"][0]["backing_ratio"] is None
     for url in ["/regulator/coins/NEW/", "/coins/NEW/"]:
         page = (bob_client if url.startswith("/regulator") else Client()).get(url).content.decode()
         assert "no data yet" in page and "No attestation yet." in page, url
     assert bob_client.get("/regulator/coins/NOPE/").status_code == 404
+
+
+def test_every_surface_of_the_pages_shows_the_published_verdict_and_its_reasons(bob_client, two_coins):
+    from reserves.readmodel import coin_states
+
+    states = {s.coin.symbol: s for s in coin_states(published_only=False)}
+    short = states["SHRT"]
+    assert (states["GOOD"].verdict, short.verdict) == ("backed", "under_collateralised")
+    overview = bob_client.get("/regulator/").content.decode()
+    # Worst first by default: the shortfall heads the table.
+    assert overview.index('data-symbol="SHRT" data-verdict="under_collateralised"') < overview.index(
+        'data-symbol="GOOD" data-verdict="backed"'
+    )
+    assert "eligible reserves are 14,000 below par value outstanding" in overview  # 90,000 against 104,000
+    body = {c["symbol"]: c for c in bob_client.get("/regulator/overview.json").json()["coins"]}
+    assert body["SHRT"]["status_reasons"] == short.reasons
+    assert body["SHRT"]["display"]["backing_ratio"] == short.ratio_display
+    assert short.publication is not None and body["SHRT"]["publication_id"] == short.publication.pk
+    rows = {r["symbol"]: r for r in _csv(bob_client.get("/regulator/?format=csv"))}
+    assert rows["SHRT"]["status"] == "under_collateralised" and rows["GOOD"]["status"] == "backed"
+    assert rows["SHRT"]["outstanding"] == str(short.outstanding)
+    for url, client in [("/coins/SHRT/", Client()), ("/regulator/coins/SHRT/", bob_client)]:
+        page = client.get(url).content.decode()
+        assert 'data-verdict="under_collateralised"' in page and "Under-collateralised" in page, url
+        assert short.ratio_display in page and "14,000 below par value" in page, url
+        assert "under review" in page, url  # the attestation relied on is submitted, not yet accepted
+    home = Client().get("/").content.decode()
+    assert 'data-verdict="under_collateralised"' in home and "Fully backed" in home
+
+
+def test_the_charts_draw_one_point_per_publication(two_coins):
+    from reserves.models import Publication
+
+    assert Publication.objects.filter(stablecoin=two_coins[1].coin).count() == 3
+    page = Client().get("/coins/SHRT/").content.decode()
+    ratio_line = page.split('data-series="HK"')[0].rsplit("<polyline points=", 1)[1]
+    assert ratio_line.count(",") == 3  # three publications, three points
+
+
+def test_a_coin_under_two_licences_shows_each_and_is_headlined_by_the_worst(bob_client, two_coins):
+    from attest.models import Licence
+    from reserves.services import stablecoin_reconcile
+
+    good = two_coins[0].coin
+    Licence.objects.create(stablecoin=good, profile="US_GENIUS", licence_id="G-1")
+    stablecoin_reconcile(stablecoin=good, trigger="manual")
+    page = bob_client.get("/regulator/coins/GOOD/").content.decode()
+    assert 'id="licences"' in page and "US_GENIUS" in page and "G-1" in page
+
+
+def test_both_review_queues_list_the_same_attestations(bob_client, two_coins):
+    from attest.selectors import attestation_review_queue
+
+    queued = [a.pk for a in attestation_review_queue()]
+    assert queued
+    regulator_queue = bob_client.get("/regulator/queues/").content.decode()
+    review_queue = bob_client.get("/attestations/review/").content.decode()
+    for pk in queued:
+        assert f"/attestations/{pk}/" in regulator_queue and f"/attestations/{pk}/" in review_queue

@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from reserves.charts import Point, Series, bar_chart, line_chart
+from reserves.readmodel import Point, Series
+from web.charts import bar_chart, line_chart
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

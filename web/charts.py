@@ -1,5 +1,8 @@
 """Charts drawn on the server as inline SVG: no CDN, no JavaScript, works offline and in print.
 
+The series come from the read model (``reserves.readmodel.ratio_series`` and ``supply_series``): one
+point per publication, at the instant it was published. This module only draws them.
+
 Values stay ``Decimal`` all the way; the only conversion is to integer pixel coordinates, done with
 Decimal arithmetic and rounded half-even. Every chart carries a ``<title>`` and an ``aria-label``, and
 the pages show the same numbers in a table next to it, so nothing is only in the picture.
@@ -8,28 +11,17 @@ the pages show the same numbers in a table next to it, so nothing is only in the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from reserves.readmodel import Series
+
 # Colour-blind-safe palette (Okabe-Ito) darkened enough for 3:1 against white.
 PALETTE = ["#0b5cad", "#b35806", "#116329", "#8e2c8e", "#a40e26", "#3d5a80", "#7a4d00", "#1b1f24"]
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 96, 16, 12, 28
-
-
-@dataclass(frozen=True)
-class Point:
-    at: datetime
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    points: Sequence[Point]
 
 
 def _px(value: Decimal) -> int:

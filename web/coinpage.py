@@ -1,0 +1,72 @@
+"""What a coin page shows: the coin's current answer from the read model, and the plain reads around it.
+
+The figures, verdict, reasons, blocks and findings are the ``CoinState`` (reserves/readmodel.py); the
+charts draw publications, one point per publication at the instant it was published; the composition
+is that of the attestation the headline publication relies on. The regulator page adds attestation
+versions, runs, flags with their history and an audit excerpt. A fixed number of queries per page,
+whatever the number of publications, runs, flags or holdings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from attest.models import Attestation, AuditEntry, Holding
+from reserves.composition import Composition, composition_of
+from reserves.models import Flag, ReconciliationRun
+from reserves.readmodel import CoinState, Series, chart_publications, coin_state, ratio_series, supply_series
+from reserves.selectors import (
+    attestations_filed,
+    audit_excerpt,
+    flags_with_events,
+    holdings_of,
+    runs_recent,
+)
+
+RUN_LIMIT = 50  # runs listed on the regulator coin page (and in its CSV)
+AUDIT_LIMIT = 50
+FLAG_LIMIT = 100
+
+
+@dataclass
+class CoinPage:
+    state: CoinState
+    holdings: list[Holding]
+    composition: Composition
+    ratio_series: list[Series]
+    supply_series: list[Series]
+    publications_drawn: int
+    # The regulator's page only: the public page leaves these empty.
+    runs: list[ReconciliationRun] = field(default_factory=list)
+    attestations: Sequence[Attestation] = ()
+    flags: list[Flag] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+def coin_page(*, symbol: str, published_only: bool, regulator: bool) -> CoinPage | None:
+    """Everything a coin page shows, in a fixed number of queries; ``regulator`` adds the regulator's tables."""
+    state = coin_state(symbol=symbol, published_only=published_only)
+    if state is None:
+        return None
+    coin = state.coin
+    published = chart_publications(stablecoin=coin)
+    relied_on = state.publication
+    holdings = holdings_of(attestation_id=relied_on.attestation_id if relied_on else None)
+    as_of = relied_on.attestation_as_of if relied_on else None
+    page = CoinPage(
+        state=state,
+        holdings=holdings,
+        composition=composition_of(holdings, currency=coin.currency, as_of=as_of.date())
+        if as_of
+        else Composition(coin.currency),
+        ratio_series=ratio_series(published),
+        supply_series=supply_series(published),
+        publications_drawn=len(published),
+    )
+    if regulator:
+        page.runs = runs_recent(stablecoin=coin, limit=RUN_LIMIT)
+        page.attestations = attestations_filed(stablecoin=coin)
+        page.flags = flags_with_events(stablecoin=coin, limit=FLAG_LIMIT)
+        page.audit = audit_excerpt(stablecoin=coin, limit=AUDIT_LIMIT)
+    return page
