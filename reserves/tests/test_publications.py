@@ -163,5 +163,5 @@ def test_a_coin_under_two_licences_shows_each_and_headlines_the_worst(coin):
     assert verdicts["HK"] == UNDER  # 105 outstanding against 101
     assert verdicts["EU_MICA"] != UNDER  # 100 outstanding against 101
     assert state.verdict == UNDER and state.headline is not None and state.headline.profile == "HK"
-    assert [s.profile for s in state.licences][0] == "HK"
+    assert state.licences[0].profile == "HK"
     assert state.outstanding == Decimal(105)
