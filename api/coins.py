@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import functools
+import json
+from datetime import UTC, datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -12,8 +15,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.coin_json import coin_json, history_point_json
-from api.http import ERROR_RESPONSES, FORMAT_PARAMETER, TABLE_RENDERERS, CachedApiView, Pagination
+from api.http import ERROR_RESPONSES, FORMAT_PARAMETER, TABLE_RENDERERS, CachedApiView, Pagination, RawJSON
 from api.serializers import (
     AttestationSerializer,
     HistoryPointSerializer,
@@ -23,7 +25,8 @@ from api.serializers import (
 )
 from attest.models import Stablecoin
 from reserves import public_selectors as api_selectors
-from reserves.readmodel import CoinState, coin_state, coin_states, publication_history, supply_table
+from reserves.documents import CoinAnswer, coin_answers
+from reserves.readmodel import coin_state, publication_history, supply_table
 
 # Cache-Control TTLs, each with its reason (docs/api.md, "Caching"):
 # Current figures change when supply is read (every SUPPLY_READ_INTERVAL, 30 s by default) and the
@@ -37,28 +40,36 @@ LISTING_TTL = 60
 SYMBOL = OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="the coin's ticker, e.g. USDX")
 
 
-def _last_modified(states: list[CoinState]) -> datetime | None:
+def _last_modified(answers: list[CoinAnswer]) -> datetime | None:
     """The newest instant the answer depends on, including the moment the data turned stale."""
-    instants: list[datetime] = []
-    now = timezone.now()
-    for s in states:
-        if s.publication is not None:
-            instants.append(s.publication.published_at)
-        read_at = s.freshness.read_at
-        if read_at is not None:
-            turned_stale = read_at + timedelta(seconds=s.freshness.max_age_seconds)
-            if turned_stale < now:
-                instants.append(turned_stale)
+    instants = [a.published_at for a in answers if a.published_at is not None]
+    instants += [a.stale_since for a in answers if a.stale_since is not None]
     return max(instants) if instants else None
 
 
-def _etag_basis(states: list[CoinState]) -> str:
-    """What the answer says, without building it: each publication, and what time alone changes in it."""
-    return "\n".join(
-        f"{s.coin.symbol}|{s.coin.name}|{s.coin.issuer.name}|{s.coin.par_value}|{s.coin.currency}|"
-        + ",".join(f"{x.publication.pk}:{x.verdict}:{x.freshness.status}" for x in s.licences)
-        for s in states
+def _etag_basis(answers: list[CoinAnswer]) -> str:
+    """What the answer says, without reading it again: each stored answer's digest and its live state."""
+    return "\n".join(f"{a.digest}:{a.freshness['status']}" for a in answers)
+
+
+@functools.cache
+def _url_prefixes() -> tuple[str, str]:
+    """The coin and run URL prefixes, resolved once: reversing six URLs per coin of a 1,000-coin list
+    would cost more than the rest of the answer."""
+    return reverse("api-stablecoin-list"), reverse("api-run-detail", args=[0]).removesuffix("0/")
+
+
+def _coin_text(answer: CoinAnswer) -> str:
+    """One coin's JSON: its prepared members, plus the live freshness and the links."""
+    coins, runs = _url_prefixes()
+    symbol, run = answer.symbol, answer.run_id  # a symbol is [A-Z0-9]{2,16}: nothing to escape
+    run_links = f'"run":"{runs}{run}/","bundle":"{runs}{run}/bundle/"' if run else '"run":null,"bundle":null'
+    links = (
+        f'{{"history":"{coins}{symbol}/history/","supply":"{coins}{symbol}/supply/",'
+        f'"attestations":"{coins}{symbol}/attestations/","runs":"{coins}{symbol}/runs/",{run_links}}}'
     )
+    freshness = json.dumps(answer.freshness, ensure_ascii=False, separators=(",", ":"))
+    return f'{{{answer.body},"freshness":{freshness},"links":{links}}}'
 
 
 def _coin_or_404(symbol: str) -> Stablecoin:
@@ -80,10 +91,10 @@ class StablecoinListApi(CachedApiView):
         responses={200: StablecoinSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        states = coin_states(published_only=True)
-        self.last_modified = _last_modified(states)
-        self.etag_basis = _etag_basis(states)
-        return Response([coin_json(s) for s in states])
+        answers = coin_answers()
+        self.last_modified = _last_modified(answers)
+        self.etag_basis = _etag_basis(answers)
+        return Response(RawJSON("[" + ",".join(_coin_text(a) for a in answers) + "]"))
 
 
 class StablecoinDetailApi(CachedApiView):
@@ -95,12 +106,12 @@ class StablecoinDetailApi(CachedApiView):
         summary="One stablecoin", parameters=[SYMBOL], responses={200: StablecoinSerializer, **ERROR_RESPONSES}
     )
     def get(self, request: Request, symbol: str) -> Response:
-        state = coin_state(symbol=symbol.upper(), published_only=True)
-        if state is None:
+        answers = coin_answers(symbol=symbol.upper())
+        if not answers:
             raise exceptions.NotFound(f"no published stablecoin {symbol!r}")
-        self.last_modified = _last_modified([state])
-        self.etag_basis = _etag_basis([state])
-        return Response(coin_json(state))
+        self.last_modified = _last_modified(answers)
+        self.etag_basis = _etag_basis(answers)
+        return Response(RawJSON(_coin_text(answers[0])))
 
 
 def _instant(request: Request, name: str, *, end: bool) -> datetime | None:
@@ -150,11 +161,14 @@ class StablecoinHistoryApi(CachedApiView):
         until = _instant(request, "to", end=True)
         coin = _coin_or_404(symbol)
         profile = request.query_params.get("profile")
-        rows = publication_history(stablecoin=coin, since=since, until=until, profile=profile)
+        rows = publication_history(stablecoin=coin, since=since, until=until, profile=profile).only(
+            "pk", "published_at", "point"
+        )
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         self.last_modified = max((p.published_at for p in page), default=None)
-        return paginator.get_paginated_response([history_point_json(p) for p in page])
+        self.etag_basis = f"{paginator.count}:" + ",".join(str(p.pk) for p in page)
+        return paginator.get_prepared_response([p.point for p in page])
 
 
 class StablecoinSupplyApi(CachedApiView):

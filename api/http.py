@@ -47,6 +47,22 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: "" if value is None else value}
 
 
+class RawJSON(str):
+    """A JSON text prepared in advance (reserves/documents.py): rendered as it is, never encoded twice."""
+
+
+class PreparedJSONRenderer(JSONRenderer):
+    """JSON, passing prepared text through untouched; anything else as DRF renders it."""
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        if isinstance(data, RawJSON):
+            return data.encode()
+        rendered: bytes = super().render(data, accepted_media_type, renderer_context)
+        return rendered
+
+
 class CsvRenderer(BaseRenderer):
     """``?format=csv`` (or ``Accept: text/csv``): the table of a list endpoint, one row per item.
 
@@ -61,6 +77,8 @@ class CsvRenderer(BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
     ) -> bytes:
+        if isinstance(data, RawJSON):
+            data = json.loads(data)
         if isinstance(data, Mapping) and "results" in data:
             rows = data["results"]
         elif isinstance(data, list):
@@ -107,6 +125,17 @@ class Pagination(LimitOffsetPagination):
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
+        return self._with_links(response)
+
+    def get_prepared_response(self, items: list[str]) -> Response:
+        """The page of items already encoded as JSON texts, in the envelope ``get_paginated_response`` makes."""
+        envelope = json.dumps(
+            {"count": self.count, "next": self.get_next_link(), "previous": self.get_previous_link()},
+            separators=(",", ":"),
+        )
+        return self._with_links(Response(RawJSON(envelope[:-1] + ',"results":[' + ",".join(items) + "]}")))
+
+    def _with_links(self, response: Response) -> Response:
         links = [
             f'<{url}>; rel="{rel}"'
             for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link()))
@@ -161,6 +190,7 @@ class CachedApiView(APIView):
 
     cache_seconds = 0
     last_modified: datetime | None = None
+    renderer_classes: list[type[BaseRenderer]] = [PreparedJSONRenderer]
     # A view may say what its answer depends on instead of having it serialised a second time for
     # the ETag (the list of every coin is large; its publications' ids say as much, much cheaper).
     etag_basis: str | None = None
@@ -232,5 +262,5 @@ class CachedApiView(APIView):
         return conditional  # type: ignore[return-value]
 
 
-RENDERERS: list[type[BaseRenderer]] = [JSONRenderer]
-TABLE_RENDERERS: list[type[BaseRenderer]] = [JSONRenderer, CsvRenderer]
+RENDERERS: list[type[BaseRenderer]] = [PreparedJSONRenderer]
+TABLE_RENDERERS: list[type[BaseRenderer]] = [PreparedJSONRenderer, CsvRenderer]

@@ -241,6 +241,8 @@ class Publication(models.Model):
     results = models.JSONField(default=list)
     findings = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64)
+    # This publication as a point of the coin's history, as the API serves it (reserves/documents.py).
+    point = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -262,3 +264,27 @@ class PublicationHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stablecoin_id} {self.profile or '-'} -> {self.publication_id}"
+
+
+class CoinDocument(models.Model):
+    """A coin's public API answer, prepared from its current publications (reserves/documents.py).
+
+    Derived data, rebuilt whenever the coin is published or reconciled: never the source of a figure.
+    ``body_fresh`` and ``body_stale`` are the answer's JSON members as they read while the chain data
+    is fresh, and once it is older than CHAIN_STALE_AFTER.
+    """
+
+    stablecoin = models.OneToOneField(Stablecoin, on_delete=models.CASCADE, primary_key=True, related_name="document")
+    symbol = models.CharField(max_length=16, unique=True)
+    published = models.BooleanField()
+    body_fresh = models.TextField()
+    body_stale = models.TextField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    freshness = models.CharField(max_length=12)
+    freshness_reason = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    run_id = models.BigIntegerField(null=True, blank=True)
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"document of {self.symbol}"

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
+from reserves.documents import history_point_text
 from reserves.freshness import coin_freshness
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
 from reserves.runtypes import RunOutputs, run_outputs_of
@@ -176,6 +177,9 @@ def publication_publish(
             findings=findings,
             content_hash=content_hash,
         )
+        # Its history point names it, so it is written once the row has its id (same transaction).
+        publication.point = history_point_text(publication)
+        publication.save(update_fields=["point"])
         PublicationHead.objects.update_or_create(
             stablecoin=stablecoin, profile=profile, defaults={"publication": publication}
         )

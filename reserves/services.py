@@ -31,6 +31,7 @@ from chain.outstanding import reading_json
 from chain.rpc import RpcError
 from chain.services import NoBlockBefore, readings_latest, supply_pin_at
 from reserves.compute import INPUTS_FORMAT, compute
+from reserves.documents import coin_document_refresh
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
 from reserves.publish import publication_publish
@@ -338,6 +339,7 @@ def stablecoin_reconcile(
             attestation=attestation,
             evaluated_at=run.evaluated_at or evaluated_at,
         )
+    coin_document_refresh(stablecoin=stablecoin)
     if failure is not None:
         raise failure
     return runs

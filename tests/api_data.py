@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Holding, Issuer, Stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, Network, SupplyReading
-from reserves.models import Publication, ReconciliationRun
+from reserves.models import CoinDocument, Publication, ReconciliationRun
 from reserves.services import stablecoin_reconcile
 
 
@@ -92,6 +92,11 @@ def let_time_pass(stablecoin: Stablecoin, seconds: int) -> None:
     ago = timedelta(seconds=seconds)
     for reading in SupplyReading.objects.filter(deployment__stablecoin=stablecoin):
         SupplyReading.objects.filter(pk=reading.pk).update(read_at=reading.read_at - ago)
+    for document in CoinDocument.objects.filter(stablecoin=stablecoin):
+        CoinDocument.objects.filter(pk=document.pk).update(
+            read_at=document.read_at - ago if document.read_at else None,
+            published_at=document.published_at - ago if document.published_at else None,
+        )
     for publication in Publication.objects.filter(stablecoin=stablecoin):
         Publication.objects.filter(pk=publication.pk).update(
             read_at=publication.read_at - ago if publication.read_at else None,

@@ -1,0 +1,231 @@
+"""The public API's answers about coins, prepared when a coin is published, so reading one is a lookup.
+
+Part of the read model (reserves/readmodel.py), for the hottest reads: the list of every coin, one
+coin, and its history. The answer is built once, from the same ``CoinState`` every page renders, and
+stored as JSON text twice: as it reads while the chain data is fresh, and as it reads once that data
+is older than CHAIN_STALE_AFTER (verdicts "backed"/"at risk" turn "unverified"; reserves.verdict). A
+request picks the variant the clock says and adds the only things that change by the second (the
+freshness object with its age) and the links; it parses and serialises nothing else.
+
+Why text and not JSON columns: a list of 1,000 coins is ~2 MB; decoding and re-encoding it costs
+more than everything else in the request (bench/api.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from attest.models import Stablecoin
+from reserves.freshness import age_seconds
+from reserves.models import CoinDocument, Publication
+from reserves.readmodel import CoinState, LicenceState, coin_state, licence_state
+from reserves.verdict import LABELS, live_freshness
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _figures(figures: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "backing_ratio": figures.get("ratio"),
+        "backing_ratio_display": figures.get("ratio_display"),
+        "headroom": figures.get("headroom"),
+        "outstanding": figures.get("outstanding"),
+        "par_value_outstanding": figures.get("par_outstanding"),
+        "reserves": figures.get("reserves"),
+    }
+
+
+def _blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = ("chain_id", "block_number", "block_hash", "block_time")
+    return [{k: b[k] for k in keys} for b in blocks]
+
+
+def licence_fields(state: LicenceState) -> dict[str, Any]:
+    p = state.publication
+    return {
+        "profile": p.profile,
+        "licence_id": p.licence_id,
+        "regulator": p.regulator,
+        "status": state.verdict,
+        "status_label": LABELS[state.verdict],
+        "status_reasons": state.reasons,
+        **_figures(p.figures),
+        "attestation_version": p.attestation_version,
+        "attestation_status": p.attestation_status,
+        "publication_id": p.pk,
+        "run_id": p.run_id,
+        "published_at": _iso(p.published_at),
+    }
+
+
+def coin_fields(state: CoinState) -> dict[str, Any]:
+    """A coin's answer without ``freshness`` and ``links`` (added per request): docs/api.md, "Coin"."""
+    coin = state.coin
+    p = state.publication
+    figures = p.figures if p else {}
+    return {
+        "symbol": coin.symbol,
+        "name": coin.name,
+        "issuer": coin.issuer.name,
+        "currency": coin.currency,
+        "par_value": str(coin.par_value),
+        "status": state.verdict,
+        "status_label": state.verdict_label,
+        "status_reasons": state.reasons,
+        "backing_ratio": figures.get("ratio"),
+        "backing_ratio_display": figures.get("ratio_display"),
+        "headroom": figures.get("headroom"),
+        "outstanding": {
+            "amount": figures.get("outstanding"),
+            "par_value_amount": figures.get("par_outstanding"),
+            "blocks": _blocks(p.blocks) if p else [],
+        },
+        "reserves": {
+            "amount": figures.get("reserves"),
+            "attestation_as_of": _iso(p.attestation_as_of) if p else None,
+            "attestation_version": p.attestation_version if p else None,
+            "attestation_status": state.review_status,
+            "attestation_review": state.review_label,
+        },
+        "open_flags": [
+            {k: f[k] for k in ("rule", "profile", "severity", "status", "message", "opened_at")} for f in state.findings
+        ],
+        "licences": [licence_fields(s) for s in state.licences],
+        "publication_id": p.pk if p else None,
+        "published_at": _iso(p.published_at) if p else None,
+        "evaluated_at": _iso(p.evaluated_at) if p else None,
+        "run_id": p.run_id if p else None,
+        "profile": p.profile if p else None,
+        "rulepack_version": (p.rulepack_version or None) if p else None,
+        "input_hash": (p.input_hash or None) if p else None,
+    }
+
+
+def history_point(p: Publication) -> dict[str, Any]:
+    """One publication as a point of the coin's history (docs/api.md, "History point")."""
+    return {
+        "publication_id": p.pk,
+        "published_at": _iso(p.published_at),
+        "evaluated_at": _iso(p.evaluated_at),
+        "profile": p.profile,
+        "status": p.verdict,
+        "status_reasons": p.reasons,
+        **{k: v for k, v in _figures(p.figures).items() if k != "backing_ratio_display"},
+        "attestation_version": p.attestation_version,
+        "attestation_status": p.attestation_status,
+        "run_id": p.run_id,
+        "freshness": p.freshness,
+        "blocks": _blocks(p.blocks),
+    }
+
+
+def history_point_text(p: Publication) -> str:
+    return _text(history_point(p))
+
+
+def _members(fields: dict[str, Any]) -> str:
+    """The object's members without its braces, so a request can append its own."""
+    return _text(fields)[1:-1]
+
+
+def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
+    """Prepare the coin's stored answer from its current publications; True when it changed.
+
+    Called after the coin is published (and by every reconciliation of it, which also catches a
+    renamed coin or issuer). Idempotent: an unchanged answer is not written again.
+    """
+    state = coin_state(symbol=stablecoin.symbol, published_only=False)
+    if state is None:
+        return False
+    reads = [s.publication.read_at for s in state.licences if s.publication.read_at is not None]
+    read_at = min(reads) if reads else None
+    fresh = _members(coin_fields(state))
+    stale = fresh
+    if read_at is not None:
+        # The same state as the pages will show it once the chain data is older than the limit.
+        later = read_at + timedelta(seconds=int(settings.CHAIN_STALE_AFTER) + 1)
+        aged = CoinState(state.coin, [licence_state(s.publication, now=later) for s in state.licences])
+        aged.licences.sort(key=lambda s: (s.verdict != state.verdict, s.profile))
+        stale = _members(coin_fields(aged))
+    headline = state.headline
+    row = {
+        "symbol": stablecoin.symbol,
+        "published": stablecoin.published,
+        "body_fresh": fresh,
+        "body_stale": stale,
+        "read_at": read_at,
+        "freshness": headline.publication.freshness if headline else "no_data",
+        "freshness_reason": headline.publication.freshness_reason if headline else "not yet reconciled",
+        "published_at": headline.publication.published_at if headline else None,
+        "run_id": headline.publication.run_id if headline else None,
+    }
+    digest = hashlib.sha256(_text({k: str(v) for k, v in row.items()}).encode()).hexdigest()
+    current = CoinDocument.objects.filter(stablecoin=stablecoin).values_list("digest", flat=True).first()
+    if current == digest:
+        return False
+    CoinDocument.objects.update_or_create(stablecoin=stablecoin, defaults={**row, "digest": digest})
+    return True
+
+
+@dataclass(frozen=True)
+class CoinAnswer:
+    """One coin's stored answer as of now: ``body`` is the JSON members, ``freshness`` the live object."""
+
+    symbol: str
+    body: str
+    freshness: dict[str, Any]
+    run_id: int | None
+    published_at: datetime | None
+    digest: str
+    stale_since: datetime | None  # when its chain data turned stale, if it has since publication
+
+
+FIELDS = (
+    "symbol",
+    "body_fresh",
+    "body_stale",
+    "read_at",
+    "freshness",
+    "freshness_reason",
+    "published_at",
+    "run_id",
+    "digest",
+)
+
+
+def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> list[CoinAnswer]:
+    """Every published coin's answer (or one), by symbol, in one query."""
+    rows = CoinDocument.objects.filter(published=True).order_by("symbol")
+    if symbol is not None:
+        rows = rows.filter(symbol=symbol)
+    now = now or timezone.now()
+    limit = int(settings.CHAIN_STALE_AFTER)
+    answers = []
+    for sym, fresh, stale, read_at, stored, stored_reason, published_at, run_id, digest in rows.values_list(*FIELDS):
+        age = age_seconds(read_at, now)
+        status, reason = live_freshness(read_at_age=age, max_age=limit, stored=stored, stored_reason=stored_reason)
+        is_stale = status == "stale" and stored != "stale"
+        stale_since = read_at + timedelta(seconds=limit) if is_stale and read_at is not None else None
+        freshness = {
+            "status": status,
+            "age_seconds": age,
+            "read_at": _iso(read_at),
+            "max_age_seconds": limit,
+            "reason": reason,
+        }
+        body = stale if is_stale else fresh
+        answers.append(CoinAnswer(sym, body, freshness, run_id, published_at, digest, stale_since))
+    return answers
