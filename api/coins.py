@@ -24,7 +24,7 @@ from api.serializers import (
     SupplySerializer,
 )
 from attest.models import Stablecoin
-from reserves import public_selectors as api_selectors
+from reserves import selectors as api_selectors
 from reserves.documents import CoinAnswer, coin_answers
 from reserves.readmodel import coin_state, publication_history, supply_table
 

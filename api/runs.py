@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.http import ERROR_RESPONSES, CachedApiView
 from api.serializers import AuditHeadSerializer, BundleSerializer, RunSerializer
-from reserves import public_selectors as api_selectors
+from reserves import selectors as api_selectors
 from reserves.models import ReconciliationRun
 
 # A run is never changed once written (docs/architecture.md, invariant 5), so its answer may be

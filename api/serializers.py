@@ -122,7 +122,7 @@ class LicenceSerializer(_FiguresSerializer):
 
 
 class StablecoinSerializer(_FiguresSerializer):
-    """The shape of a coin's answer (documentation only: api/coin_json.py builds it from the publication)."""
+    """The shape of a coin's answer (documentation only: reserves/documents.py prepares it from the publications)."""
 
     symbol = serializers.CharField(help_text="ticker, the key of every per-coin URL")
     name = serializers.CharField(help_text="the coin's name")
@@ -152,7 +152,7 @@ class StablecoinSerializer(_FiguresSerializer):
 
 
 class HistoryPointSerializer(_FiguresSerializer):
-    """One publication in the coin's history (documentation only: api/coin_json.py builds it)."""
+    """One publication in the coin's history (documentation only: reserves/documents.py prepares it)."""
 
     publication_id = serializers.IntegerField(help_text="the publication this point is")
     published_at = serializers.DateTimeField(help_text="when it was published: what the public saw from then on")

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from chain.models import Network
 from chain.rpc import RpcClient, RpcError, hex_int
 from reserves.models import ReconciliationRun
-from reserves.public_selectors import run_outputs
+from reserves.selectors import run_outputs
 from reserves.verify import Difference, stored_readings_differences, verify
 
 
