@@ -25,7 +25,7 @@ from django.utils import timezone
 from attest.models import Stablecoin
 from reserves.freshness import age_seconds
 from reserves.models import CoinDocument, Publication
-from reserves.readmodel import CoinState, LicenceState, coin_state, licence_state
+from reserves.readmodel import CoinState, LicenceState, coin_state, state_of
 from reserves.verdict import LABELS, live_freshness
 
 
@@ -157,8 +157,7 @@ def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
     if read_at is not None:
         # The same state as the pages will show it once the chain data is older than the limit.
         later = read_at + timedelta(seconds=int(settings.CHAIN_STALE_AFTER) + 1)
-        aged = CoinState(state.coin, [licence_state(s.publication, now=later) for s in state.licences])
-        aged.licences.sort(key=lambda s: (s.verdict != state.verdict, s.profile))
+        aged = state_of(state.coin, [s.publication for s in state.licences], now=later)
         stale = _members(coin_fields(aged))
     headline = state.headline
     row = {

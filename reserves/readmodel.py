@@ -199,12 +199,14 @@ def coin_states(
     for head in _heads(published_only, symbol, with_results):
         by_coin[head.stablecoin_id].append(head.publication)
     now = now or timezone.now()
-    states = []
-    for coin in coins:
-        licences = [licence_state(p, now=now) for p in by_coin.get(coin.pk, [])]
-        licences.sort(key=lambda s: (ORDER.index(s.verdict), s.profile))
-        states.append(CoinState(coin, licences))
-    return states
+    return [state_of(coin, by_coin.get(coin.pk, []), now=now) for coin in coins]
+
+
+def state_of(coin: Stablecoin, publications: list[Publication], *, now: datetime) -> CoinState:
+    """The coin's state as of ``now`` from its licences' current publications, the worst licence first."""
+    licences = [licence_state(p, now=now) for p in publications]
+    licences.sort(key=lambda s: (ORDER.index(s.verdict), s.profile))
+    return CoinState(coin, licences)
 
 
 def coin_state(*, symbol: str, published_only: bool, with_results: bool = False) -> CoinState | None:

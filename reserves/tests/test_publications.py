@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,8 +14,9 @@ from attest.models import AttestationStatus, Issuer, Licence, Membership, Role, 
 from attest.review import attestation_review
 from attest.services import HoldingInput, attestation_create, attestation_submit
 from chain.models import Bucket, Deployment, Network, SupplyReading
+from reserves.documents import coin_answers, coin_fields
 from reserves.models import Publication, PublicationHead
-from reserves.readmodel import CoinState, coin_state
+from reserves.readmodel import CoinState, coin_state, coin_states
 from reserves.services import stablecoin_reconcile
 from reserves.verdict import AT_RISK, BACKED, UNDER, UNVERIFIED, Finding, judge, worst
 
@@ -165,3 +167,18 @@ def test_a_coin_under_two_licences_shows_each_and_headlines_the_worst(coin):
     assert state.verdict == UNDER and state.headline is not None and state.headline.profile == "HK"
     assert state.licences[0].profile == "HK"
     assert state.outstanding == Decimal(105)
+
+
+def test_the_prepared_api_answer_is_the_read_models_answer_fresh_and_stale(coin, settings):
+    _attest(coin, "101")
+    stablecoin_reconcile(stablecoin=coin, trigger="manual")
+    now = timezone.now()
+    [answer] = coin_answers(symbol="ALC", now=now)
+    [state] = coin_states(published_only=True, symbol="ALC", now=now)
+    assert state.verdict == BACKED
+    assert json.loads("{" + answer.body + "}") == coin_fields(state)
+    later = now + timedelta(seconds=settings.CHAIN_STALE_AFTER + 60)
+    [answer] = coin_answers(symbol="ALC", now=later)
+    [state] = coin_states(published_only=True, symbol="ALC", now=later)
+    assert state.verdict == UNVERIFIED and answer.freshness["status"] == state.freshness.status == "stale"
+    assert json.loads("{" + answer.body + "}") == coin_fields(state)
