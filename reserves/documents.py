@@ -17,13 +17,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from attest.models import Stablecoin
+from attest.models import Issuer, Stablecoin
 from reserves.freshness import age_seconds
 from reserves.models import CoinDocument, Publication
 from reserves.readmodel import CoinState, LicenceState, coin_state, state_of
@@ -162,8 +163,6 @@ def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
         stale = _members(coin_fields(aged))
     headline = state.headline
     row = {
-        "symbol": stablecoin.symbol,
-        "published": stablecoin.published,
         "body_fresh": fresh,
         "body_stale": stale,
         "read_at": read_at,
@@ -194,20 +193,31 @@ class CoinAnswer:
 
 
 def _answers_sql(*, one: bool) -> str:
-    """One statement that also picks the body variant, so a list never ships both over the wire.
+    """One statement for every published coin (or one), its stored answer picked in its fresh or stale
+    variant, so a list never ships both over the wire; a coin not yet published has no stored answer.
 
     Plain SQL: building the same query through the ORM costs more than the rest of a coin's answer
     (about 1 ms of query compilation per request; bench/api.py). Stale when the data is at least
     ``limit + 1`` s old, the same instant ``live_freshness`` calls stale (whole seconds past the limit).
     """
-    table = connection.ops.quote_name(CoinDocument._meta.db_table)
-    where = "published AND symbol = %s" if one else "published"
-    # Only the quoted model table and fixed text are formatted in; every value is a parameter.
+    quote = connection.ops.quote_name
+    coins, issuers = quote(Stablecoin._meta.db_table), quote(Issuer._meta.db_table)
+    documents = quote(CoinDocument._meta.db_table)
+    where = "s.published AND s.symbol = %s" if one else "s.published"
+    # Only quoted model tables and fixed text are formatted in; every value is a parameter.
     return (
-        "SELECT symbol, CASE WHEN read_at <= %s AND freshness IN ('fresh', 'degraded') THEN body_stale "  # noqa: S608
-        "ELSE body_fresh END, read_at, freshness, freshness_reason, published_at, run_id, digest "
-        f"FROM {table} WHERE {where} ORDER BY symbol"
+        "SELECT s.symbol, s.name, i.name, s.currency, s.par_value, "  # noqa: S608
+        "CASE WHEN d.read_at <= %s AND d.freshness IN ('fresh', 'degraded') THEN d.body_stale ELSE d.body_fresh END, "
+        "d.read_at, d.freshness, d.freshness_reason, d.published_at, d.run_id, d.digest "
+        f"FROM {coins} s JOIN {issuers} i ON i.id = s.issuer_id LEFT JOIN {documents} d ON d.stablecoin_id = s.id "
+        f"WHERE {where} ORDER BY s.symbol"
     )
+
+
+def _unpublished_body(symbol: str, name: str, issuer: str, currency: str, par_value: Decimal) -> str:
+    """The answer of a coin with nothing published yet: "unverified", not yet reconciled, no figures."""
+    coin = Stablecoin(symbol=symbol, name=name, currency=currency, par_value=par_value, issuer=Issuer(name=issuer))
+    return _members(coin_fields(CoinState(coin, [])))
 
 
 def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> list[CoinAnswer]:
@@ -219,7 +229,10 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
         cursor.execute(_answers_sql(one=symbol is not None), [stale_before, *([symbol] if symbol else [])])
         rows = cursor.fetchall()
     answers = []
-    for sym, body, read_at, stored, stored_reason, published_at, run_id, digest in rows:
+    for sym, name, issuer, currency, par, body, read_at, stored, stored_reason, published_at, run_id, digest in rows:
+        if body is None:
+            body = _unpublished_body(sym, name, issuer, currency, par)
+            stored, stored_reason, digest = "no_data", "not yet reconciled", hashlib.sha256(body.encode()).hexdigest()
         age = age_seconds(read_at, now)
         status, reason = live_freshness(read_at_age=age, max_age=limit, stored=stored, stored_reason=stored_reason)
         is_stale = status == "stale" and stored != "stale"

@@ -275,8 +275,6 @@ class CoinDocument(models.Model):
     """
 
     stablecoin = models.OneToOneField(Stablecoin, on_delete=models.CASCADE, primary_key=True, related_name="document")
-    symbol = models.CharField(max_length=16, unique=True)
-    published = models.BooleanField()
     body_fresh = models.TextField()
     body_stale = models.TextField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -287,4 +285,4 @@ class CoinDocument(models.Model):
     digest = models.CharField(max_length=64)
 
     def __str__(self) -> str:
-        return f"document of {self.symbol}"
+        return f"document of {self.stablecoin_id}"

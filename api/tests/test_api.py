@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from attest.models import Issuer, Stablecoin
 from chain.models import Deployment, SupplyReading
 from reserves.models import Publication
 from reserves.services import stablecoin_reconcile
@@ -303,3 +304,15 @@ def test_a_server_error_under_api_is_json_too(rf):
     assert answer.status_code == 500
     assert answer["Content-Type"] == "application/json"
     assert b'"code": "server_error"' in answer.content
+
+
+def test_a_coin_never_reconciled_is_listed_unverified_with_no_figures():
+    issuer = Issuer.objects.create(name="New Issuer")
+    Stablecoin.objects.create(issuer=issuer, symbol="NEWC", name="New coin", currency="USD", published=True)
+    client = Client()
+    body = client.get("/api/v1/stablecoins/NEWC/").json()
+    assert body["status"] == "unverified" and body["status_reasons"][0]["code"] == "not_reconciled"
+    assert body["backing_ratio"] is None and body["freshness"]["status"] == "no_data"
+    assert [c["symbol"] for c in client.get("/api/v1/stablecoins/").json()] == ["NEWC"]
+    Stablecoin.objects.filter(symbol="NEWC").update(published=False)
+    assert client.get("/api/v1/stablecoins/NEWC/").status_code == 404
