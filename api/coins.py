@@ -42,9 +42,8 @@ SYMBOL = OpenApiParameter("symbol", str, OpenApiParameter.PATH, description="the
 
 def _last_modified(answers: list[CoinAnswer]) -> datetime | None:
     """The newest instant the answer depends on, including the moment the data turned stale."""
-    instants = [a.published_at for a in answers if a.published_at is not None]
-    instants += [a.stale_since for a in answers if a.stale_since is not None]
-    return max(instants) if instants else None
+    changed = max((a.changed_at for a in answers if a.changed_at is not None), default=None)
+    return None if changed is None else datetime.fromtimestamp(changed, tz=UTC)
 
 
 def _etag_basis(answers: list[CoinAnswer]) -> str:

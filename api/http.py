@@ -24,6 +24,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -191,6 +192,9 @@ class CachedApiView(APIView):
     cache_seconds = 0
     last_modified: datetime | None = None
     renderer_classes: list[type[BaseRenderer]] = [PreparedJSONRenderer]
+    # Public and read-only: the same answer for everyone, so nobody is authenticated (a browser's
+    # session cookie is never even looked up); anonymous throttling still applies.
+    authentication_classes: list[type[BaseAuthentication]] = []
     # A view may say what its answer depends on instead of having it serialised a second time for
     # the ETag (the list of every coin is large; its publications' ids say as much, much cheaper).
     etag_basis: str | None = None

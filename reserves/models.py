@@ -278,6 +278,7 @@ class CoinDocument(models.Model):
     body_fresh = models.TextField()
     body_stale = models.TextField()
     read_at = models.DateTimeField(null=True, blank=True)
+    read_at_text = models.CharField(max_length=40, blank=True, help_text="read_at as the API writes it")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
