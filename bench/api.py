@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/api.py [--coins 1000] [--days 365] [--seconds 10] [--clients 32]
 
-Uses its own PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/attest_bench_10b),
+Uses its own PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/attest_bench_11),
 creates and migrates it, and fills it once with N coins and a year of daily reconciliation runs per
 coin (bulk inserts, straight into the tables). Then it starts gunicorn (ATTEST_BENCH=1 adds
 /api/v1/bench/trivial/), drives each URL with CLIENTS concurrent keep-alive clients (threads over
@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/attest_bench_10b")
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/attest_bench_11")
 ENV = {
     "DATABASE_URL": DB_URL,
     "DEBUG": "0",
