@@ -10,6 +10,7 @@ from django.db import models
 from attest.fields import ExactDecimalField
 from attest.models import Attestation, Stablecoin
 from reserves.compute import ratio_cut
+from reserves.verdict import LABELS, ORDER
 
 
 def _amount() -> ExactDecimalField:
@@ -195,15 +196,6 @@ class NotificationDelivery(models.Model):
         return f"{self.event} to {self.endpoint_id}: {self.status}"
 
 
-class Verdict(models.TextChoices):
-    """The one answer published per coin, worst first (docs/publications.md)."""
-
-    UNDER = "under_collateralised", "Under-collateralised"
-    UNVERIFIED = "unverified", "Unverified"
-    AT_RISK = "at_risk", "At risk"
-    BACKED = "backed", "Fully backed"
-
-
 class Publication(models.Model):
     """What Attest told the world about one coin under one licence, from one evaluation. Never changed.
 
@@ -224,7 +216,7 @@ class Publication(models.Model):
     input_hash = models.CharField(max_length=64, blank=True)
     published_at = models.DateTimeField()
     evaluated_at = models.DateTimeField()
-    verdict = models.CharField(max_length=24, choices=Verdict.choices)
+    verdict = models.CharField(max_length=24, choices=[(v, LABELS[v]) for v in ORDER])  # reserves/verdict.py
     reasons = models.JSONField(default=list)  # [{"code": ..., "text": ...}], worst first
     error = models.TextField(blank=True, help_text="why the reconciliation failed, when it did")
     figures = models.JSONField(default=dict)
