@@ -155,7 +155,7 @@ def main() -> None:
         "trivial": "/api/v1/bench/trivial/",
         "detail": f"/api/v1/stablecoins/{middle}/",
         "list": "/api/v1/stablecoins/",
-        "history": f"/api/v1/stablecoins/{middle}/history/?limit=100",
+        "history": f"/api/v1/stablecoins/{middle}/history/?limit=365",
     }
     queries = queries_per_request(paths)
 
