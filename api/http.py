@@ -169,9 +169,9 @@ class _Stored:
     last_modified: int | None
 
 
-# Answers reused by this process for API_CACHE_SECONDS: a coin's figures take ~10 ms and five
-# queries to build, a stored answer ~0.1 ms. Process memory, not Redis: a Redis round trip would
-# cost as much as the answer saves, and every process computing its own copy once per TTL is cheap.
+# Answers reused by this process for API_CACHE_SECONDS: a coin's prepared answer takes ~2 ms and one
+# query to serve, a kept one ~0.1 ms. Process memory, not Redis: a Redis round trip would cost as
+# much as the answer saves, and every process computing its own copy once per TTL is cheap.
 _MICRO_CACHE: dict[str, _Stored] = {}
 _MICRO_CACHE_MAX = 10_000
 
