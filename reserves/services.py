@@ -310,15 +310,19 @@ def stablecoin_reconcile(
     for profile, licence in _licences(stablecoin):
         evaluated_at = evaluation_instant(now)
         try:
-            run = reconciliation_run(
-                stablecoin=stablecoin,
-                attestation=attestation,
-                readings=readings,
-                trigger=trigger,
-                profile=profile,
-                licence=licence,
-                now=now,
-            )[0]
+            # A savepoint, so a failing query leaves a caller's transaction usable for the publication.
+            with transaction.atomic():
+                run = reconciliation_run(
+                    stablecoin=stablecoin,
+                    attestation=attestation,
+                    readings=readings,
+                    trigger=trigger,
+                    profile=profile,
+                    licence=licence,
+                    now=now,
+                )[0]
+        # Whatever failed, the public must not keep seeing the last figure as current: publish the
+        # failure, then raise it again below. Not a retry: nothing is attempted twice here.
         except Exception as exc:
             logger.exception("reconciling %s under %s failed", stablecoin.symbol, profile or "no licence")
             failure = failure or exc
