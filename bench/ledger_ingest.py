@@ -20,6 +20,7 @@ change in totalSupply, and removes the rows it created.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -231,7 +232,20 @@ def main() -> None:
     ratio = ours_rate / raw_rate
     print(f"ratio ours/raw: {ratio:.2f} (target >= 0.33: {'met' if ratio >= 1 / 3 else 'NOT met'})")
     print(f"Σ ledger == totalSupply change: stablecoin {token_ok}, legacy token {legacy_ok}")
-    if not (token_ok and legacy_ok and stored == rows == raw_count and again == 0):
+    consistent = token_ok and legacy_ok and stored == rows == raw_count and again == 0
+    print(
+        json.dumps(
+            {
+                "events": rows,
+                "raw_events_per_s": round(raw_rate),
+                "ours_events_per_s": round(ours_rate),
+                "ours_vs_raw": round(ratio, 3),
+                "second_run_rows": again,
+                "consistent": consistent,
+            }
+        )
+    )
+    if not consistent:
         sys.exit("benchmark consistency check failed")
 
 

@@ -15,6 +15,7 @@ nonces, then ``evm_mine`` (stack-notes §2.4), on an anvil with a high block gas
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -177,6 +178,16 @@ def main() -> None:
     vs_raw = rate["ours"] / rate["raw batch"]
     print(f"ours / naive web3 = {vs_naive:.1f}x (target >= 50x: {'met' if vs_naive >= 50 else 'MISSED'})")
     print(f"ours / raw batch  = {vs_raw:.2f} (target >= 0.5: {'met' if vs_raw >= 0.5 else 'MISSED'})")
+    print(
+        json.dumps(
+            {
+                "reads": reads,
+                "reads_per_s": {name: round(value) for name, value in rate.items()},
+                "ours_vs_naive": round(vs_naive, 1),
+                "ours_vs_raw": round(vs_raw, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
