@@ -9,35 +9,21 @@ from attest.locks import single_flight
 from chain.ledger.checks import ledger_delta
 from chain.ledger.index import CursorOrphaned, ledger_index_network
 from chain.models import LedgerCursor, LedgerEntry, ReadingStatus
-from chain.rpc import hex_int
 from chain.services import readings_latest, supply_read_network
-from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, revert, send, snapshot
+
+# The reorg helpers and the token fixture are the chain tests' own, shared rather than copied.
+from chain.tests.test_reorg import ALICE, BOB, OWNER, block_hash, head, token  # noqa: F401 - a fixture
+from devtools.devchain import mine, revert, send, snapshot
 from jobs import workflows
 from jobs.tasks import ledger_index_network_task
 
 pytestmark = pytest.mark.django_db
 
-OWNER, ALICE, BOB = DEV_ACCOUNTS[:3]
-
-
-def head(rpc) -> int:
-    return hex_int(rpc.call("eth_blockNumber"))
-
-
-def block_hash(rpc, number: int):
-    return rpc.call("eth_getBlockByNumber", [hex(number), False])["hash"]
-
-
-@pytest.fixture
-def token(chain_snapshot, register):
-    address = deploy_stablecoin(
-        chain_snapshot.rpc, name="Reorg USD", symbol="RUSD", decimals=6, owner=OWNER, proxied=False
-    )
-    return register("RUSD", address)
-
 
 def test_a_reorg_orphans_the_reading_discards_the_ledger_rows_and_both_are_redone_from_the_new_chain(
-    chain_snapshot, network, token
+    chain_snapshot,
+    network,
+    token,  # noqa: F811 - the imported fixture
 ):
     rpc = chain_snapshot.rpc
     ledger_index_network(network=network)
@@ -80,7 +66,9 @@ def test_a_reorg_orphans_the_reading_discards_the_ledger_rows_and_both_are_redon
 
 
 def test_the_indexer_will_not_continue_from_an_orphaned_cursor_and_its_task_rewinds_first(
-    chain_snapshot, network, token
+    chain_snapshot,
+    network,
+    token,  # noqa: F811 - the imported fixture
 ):
     rpc = chain_snapshot.rpc
     fork = snapshot(rpc)
@@ -97,7 +85,7 @@ def test_the_indexer_will_not_continue_from_an_orphaned_cursor_and_its_task_rewi
     assert [e.delta for e in LedgerEntry.objects.filter(deployment=token, counted=True)] == [7]
 
 
-def test_a_second_indexing_run_on_the_same_network_at_the_same_time_does_nothing(chain_snapshot, network, token):
+def test_a_second_indexing_run_on_the_same_network_at_the_same_time_does_nothing(chain_snapshot, network, token):  # noqa: F811 - the imported fixture
     send(chain_snapshot.rpc, token.address, "mint(address,uint256)", [ALICE, 5], sender=OWNER)
     with single_flight(f"ledger-index:{network.pk}", timeout=30) as mine_:
         assert mine_
