@@ -49,11 +49,6 @@ def _figures(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("chain_id", "block_number", "block_hash", "block_time")
-    return [{k: b[k] for k in keys} for b in blocks]
-
-
 def licence_fields(state: LicenceState) -> dict[str, Any]:
     p = state.publication
     return {
@@ -92,7 +87,7 @@ def coin_fields(state: CoinState) -> dict[str, Any]:
         "outstanding": {
             "amount": figures.get("outstanding"),
             "par_value_amount": figures.get("par_outstanding"),
-            "blocks": _blocks(p.blocks) if p else [],
+            "blocks": p.blocks if p else [],  # as reserves.publish.blocks_of stored them
         },
         "reserves": {
             "amount": figures.get("reserves"),
@@ -129,7 +124,7 @@ def history_point(p: Publication) -> dict[str, Any]:
         "attestation_status": p.attestation_status,
         "run_id": p.run_id,
         "freshness": p.freshness,
-        "blocks": _blocks(p.blocks),
+        "blocks": p.blocks,
     }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from chain.health import failing_reads
 from chain.models import Deployment, ReadingStatus
+from reserves.verdict import stale_reason
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def freshness_of(
         return Freshness("no_data", None, None, "no supply reading yet", limit)
     age = age_seconds(read_at, now) or 0
     if age > limit:
-        return Freshness("stale", age, read_at, f"chain data is {age} s old, more than {limit} s", limit)
+        return Freshness("stale", age, read_at, stale_reason(limit), limit)
     if failing:
         return Freshness("degraded", age, read_at, failing, limit)
     if unread:

@@ -105,8 +105,9 @@ def publication_publish(
     """
     profile = licence.profile if licence else ""
     now = now or timezone.now()
-    outputs: RunOutputs | None = run_outputs_of(run) if run is not None and not error else None
-    covered = [r["deployment_id"] for r in run.inputs.get("readings", [])] if outputs is not None and run else None
+    used = run if run is not None and not error else None  # the run the answer stands on, if any
+    outputs: RunOutputs | None = run_outputs_of(used) if used is not None else None
+    covered = [r["deployment_id"] for r in used.inputs.get("readings", [])] if used is not None else None
     with transaction.atomic():
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
         freshness = coin_freshness(stablecoin_id=stablecoin.pk, covered=covered, now=now)
@@ -126,15 +127,15 @@ def publication_publish(
             "profile": profile,
             "licence_id": licence.licence_id if licence else "",
             "regulator": licence.regulator if licence else "",
-            "run": run.pk if outputs is not None and run else None,
-            "rulepack_version": run.rulepack_version if outputs is not None and run else "",
-            "input_hash": run.input_hash if outputs is not None and run else "",
+            "run": used.pk if used else None,
+            "rulepack_version": used.rulepack_version if used else "",
+            "input_hash": used.input_hash if used else "",
             "evaluated_at": evaluated_at.isoformat(),
             "verdict": judgement.verdict,
             "reasons": [r.as_json() for r in judgement.reasons],
             "error": error,
             "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS} if outputs is not None else {},
-            "blocks": blocks_of(run.inputs) if outputs is not None and run else [],
+            "blocks": blocks_of(used.inputs) if used else [],
             "read_at": _iso(freshness.read_at),
             "freshness": freshness.status,
             "freshness_reason": freshness.reason[:300],
@@ -156,7 +157,7 @@ def publication_publish(
             profile=profile,
             licence_id=content["licence_id"],
             regulator=content["regulator"],
-            run=run if outputs is not None else None,
+            run=used,
             rulepack_version=content["rulepack_version"],
             input_hash=content["input_hash"],
             published_at=now,

@@ -307,8 +307,8 @@ def stablecoin_reconcile(
     readings = readings_latest(stablecoin=stablecoin)
     runs: list[ReconciliationRun] = []
     failure: Exception | None = None
+    evaluated_at = evaluation_instant(now)
     for profile, licence in _licences(stablecoin):
-        evaluated_at = evaluation_instant(now)
         try:
             # A savepoint, so a failing query leaves a caller's transaction usable for the publication.
             with transaction.atomic():

@@ -65,10 +65,6 @@ class Judgement:
     verdict: str
     reasons: tuple[Reason, ...]
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.verdict]
-
 
 def worst(verdicts: Iterable[str]) -> str:
     """The worst of several verdicts (a coin under several licences is headlined by its worst)."""
@@ -138,12 +134,16 @@ def _shortfall_text(outputs: Mapping[str, Any]) -> str:
     return f"eligible reserves are {short:,f} below par value outstanding"
 
 
+def stale_reason(max_age: int) -> str:
+    """Why chain data is stale. No age in the words: an answer must read the same from its first stale
+    second on (stored answers are prepared once for "fresh" and once for "stale"; reserves/documents.py)."""
+    return f"chain data is more than {max_age} s old"
+
+
 def live_freshness(*, read_at_age: int | None, max_age: int, stored: str, stored_reason: str) -> tuple[str, str]:
     """A stored publication's freshness as of now: chain data ages into "stale" between publications."""
     if read_at_age is not None and read_at_age > max_age and stored in ("fresh", "degraded"):
-        # No age in the words: the same answer must read the same from its first stale second on
-        # (stored answers are prepared once for "fresh" and once for "stale"; reserves/documents.py).
-        return "stale", f"chain data is more than {max_age} s old"
+        return "stale", stale_reason(max_age)
     return stored, stored_reason
 
 
