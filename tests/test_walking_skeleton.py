@@ -110,6 +110,7 @@ def _wait_for_runs(*, trigger: str, timeout: float = 30.0) -> None:
     ):
         assert time.monotonic() < deadline, f"not every coin got a {trigger} run"
         time.sleep(0.25)
+    _settle()
 
 
 def _wait_for_publications(timeout: float = 30.0) -> None:
@@ -121,6 +122,39 @@ def _wait_for_publications(timeout: float = 30.0) -> None:
     while PublicationHead.objects.values("stablecoin").distinct().count() < Stablecoin.objects.count():
         assert time.monotonic() < deadline, "not every coin got a publication"
         time.sleep(0.25)
+    _settle()
+
+
+def _settle(timeout: float = 30.0) -> None:
+    """Wait until the worker has nothing queued and has stopped writing for a second.
+
+    A reconciliation writes after its run is visible (publications, then the coin's prepared
+    answer), so seeing the run or the publication is not enough: the test's database flush would
+    race those last writes (a TRUNCATE deadlocks against them).
+    """
+    import os
+
+    import redis
+    from django.conf import settings
+
+    from reserves.models import CoinDocument, Publication, ReconciliationRun
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = os.environ["CELERY_QUEUE"]
+
+    def state() -> tuple[int, int, list[str]]:
+        digests = list(CoinDocument.objects.order_by("pk").values_list("digest", flat=True))
+        return ReconciliationRun.objects.count(), Publication.objects.count(), digests
+
+    deadline = time.monotonic() + timeout
+    before = state()
+    while True:
+        time.sleep(1.0)
+        now = state()
+        if now == before and broker.llen(queue) == 0:
+            return
+        assert time.monotonic() < deadline, "the worker did not settle"
+        before = now
 
 
 def _coin_id(symbol: str) -> int:
