@@ -12,17 +12,19 @@ reads runs of every format (format 1 runs lack most keys) keeps reading the raw 
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, TypedDict, cast
+from typing import Any, Literal, NotRequired, Protocol, TypedDict, cast
 
 from chain.outstanding import BalanceJson, ReadingJson
 
 __all__ = [
     "AttestationInputs",
     "BalanceJson",
+    "ConfirmationRow",
     "HoldingRow",
     "IssuerFigure",
     "LicenceInputs",
     "ReadingJson",
+    "RedemptionRow",
     "RulePack",
     "RuleResult",
     "RuleSpec",
@@ -45,6 +47,7 @@ class RuleSpec(TypedDict):
     confidence: str
     status: str
     params: dict[str, Any]
+    ref: NotRequired[str]  # the article or paragraph the rule rests on
 
 
 class RulePack(TypedDict):
@@ -64,6 +67,7 @@ class LicenceInputs(TypedDict):
     buffer_min: str | None  # None: the pack's R3 default applies
     significant: bool
     attestation_interval_days: int | None
+    apply_proposed: NotRequired[bool]  # proposed and draft rules open flags too
 
 
 class IssuerFigure(TypedDict):
@@ -112,6 +116,27 @@ class SupplyFinding(TypedDict):
     message: str
 
 
+class RedemptionRow(TypedDict):
+    """A redemption the issuer reported (attest.models.Redemption); amounts in tokens, fee in the coin's currency."""
+
+    request_id: str
+    received_at: str
+    amount: str
+    settled_at: str | None
+    fee: str | None
+
+
+class ConfirmationRow(TypedDict):
+    """A custodian's newest confirmation and the issuer's statement at the same cut-off (R19)."""
+
+    custodian: str
+    cut_off: str
+    signed: bool
+    confirmed: dict[str, str]  # currency -> balance the custodian confirms
+    statement_id: int | None  # the issuer's statement as of the same instant; None when there is none
+    stated: dict[str, str]  # currency -> what that statement holds at this custodian
+
+
 class RunInputs(TypedDict):
     """Everything a run is computed from (format 2): what ``reserves.services.run_inputs`` builds."""
 
@@ -131,6 +156,12 @@ class RunInputs(TypedDict):
     supply_findings: list[SupplyFinding]
     ledger_checked: bool
     readings: list[ReadingJson]
+    # Continuous supervision (docs/rules.md); absent from runs made before it, where no rule reads them.
+    daily_statements: NotRequired[list[str]]  # as-of instants of the daily statements filed in the look-back
+    redemptions: NotRequired[list[RedemptionRow]]
+    confirmations: NotRequired[list[ConfirmationRow]]
+    shortfall_since: NotRequired[str | None]  # evaluation instant of the first run of the current shortfall
+    issuer_coins: NotRequired[int]  # how many coins the issuer has (R17: one pool each)
 
 
 RunStatus = Literal["backed", "under_collateralised", "no_attestation", "no_supply"]

@@ -37,12 +37,13 @@ from reserves.notifications import notifications_queue
 from reserves.publish import publication_publish
 from reserves.rulepacks import rulepack_load, rulepack_sha256
 from reserves.runtypes import AttestationInputs, RunInputs, SupplyFinding
+from reserves.supervision import supervision_inputs
 
 logger = logging.getLogger(__name__)
 
-# Outcomes that open (or keep open) a flag, and those that resolve one.
-FLAGGING = ("fail", "warn")
-CLEARING = ("pass", "not_applicable")
+# Outcomes that open (or keep open) a flag, those that resolve one, and the rule statuses whose
+# failures are reported but open no flag unless the licence opts in.
+FLAGGING, CLEARING, REPORTED_ONLY = ("fail", "warn"), ("pass", "not_applicable"), ("proposed", "draft")
 
 # The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
 HOLDING_FIELDS = HOLDING_PAYLOAD_FIELDS
@@ -136,6 +137,7 @@ def run_inputs(
     """Everything a run is computed from, as JSON with exact amounts as strings (reserves/runtypes.py)."""
     pack = rulepack_load(profile)
     checked, findings = _ledger_inputs(stablecoin)
+    at = evaluation_instant(evaluated_at)
     return {
         "format": INPUTS_FORMAT,
         "stablecoin": stablecoin.symbol,
@@ -150,8 +152,9 @@ def run_inputs(
             "buffer_min": _json_value(licence.buffer_min) if licence else None,
             "significant": bool(licence and licence.significant),
             "attestation_interval_days": licence.attestation_interval_days if licence else None,
+            "apply_proposed": bool(licence and licence.apply_proposed),
         },
-        "evaluated_at": evaluation_instant(evaluated_at).isoformat(),
+        "evaluated_at": at.isoformat(),
         "readings_basis": readings_basis,
         "attestation": None if attestation is None else _attestation_inputs(attestation),
         "latest_reports": latest_reports(stablecoin=stablecoin),
@@ -160,6 +163,7 @@ def run_inputs(
         "supply_findings": list(supply_findings if supply_findings is not None else findings),
         "ledger_checked": checked,
         "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],
+        **supervision_inputs(stablecoin=stablecoin, profile=profile, at=at),
     }
 
 
@@ -251,17 +255,20 @@ def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: d
 def _apply_flags(run: ReconciliationRun) -> None:
     """Open a flag for each failing or warning rule, refresh the open ones, resolve those that clear.
 
-    ``not_evaluable`` leaves a flag as it is: missing data neither raises nor clears a finding.
+    ``not_evaluable`` leaves a flag as it is: missing data neither raises nor clears a finding. A
+    proposed or draft rule is reported in the run but opens no flag unless the licence opts in.
     Runs in the caller's transaction, under the coin's row lock.
     """
     now = timezone.now()
+    opted_in = bool(run.inputs.get("licence", {}).get("apply_proposed"))
     unresolved = {
         f.rule: f
         for f in Flag.objects.filter(stablecoin=run.stablecoin, profile=run.profile).exclude(status=FlagStatus.RESOLVED)
     }
     for result in run.results:
         flag = unresolved.get(result["rule"])
-        if result["outcome"] in FLAGGING:
+        reported_only = result.get("status") in REPORTED_ONLY and not opted_in
+        if result["outcome"] in FLAGGING and not reported_only:
             if flag is None:
                 flag = Flag.objects.create(
                     stablecoin=run.stablecoin,
@@ -281,7 +288,7 @@ def _apply_flags(run: ReconciliationRun) -> None:
                 flag.message = result["message"]
                 flag.last_run = run
                 flag.save(update_fields=["severity", "message", "last_run"])
-        elif result["outcome"] in CLEARING and flag is not None:
+        elif (result["outcome"] in CLEARING or reported_only) and flag is not None:
             flag.status = FlagStatus.RESOLVED
             flag.resolved_at = now
             flag.last_run = run
