@@ -1,4 +1,4 @@
-"""Demo data on a local chain: five coins, their issuers, issuer users and a regulator user.
+"""Demo data on a local chain: seven coins, their issuers, issuer users and a regulator user.
 
 | coin | licence | story |
 |---|---|---|
@@ -7,6 +7,8 @@
 | EURA | EU_MICA | holds corporate bonds, which MiCA does not count (R2 warns; still backed) |
 | USDS | US_NYDFS | its last attestation is 120 days old (R23, R24 stale) |
 | HKDB | HK, 1% buffer | backed, but inside its licence's 1% buffer (R3 warns) |
+| HKDC | HK | a missed daily statement, a late redemption, a custodian disagreeing (demo_supervision.py) |
+| USDL | US_GENIUS | short for a month: the US liquidation trigger (R4; the licence opts into proposed rules) |
 
 The stale attestation's as-of instant is older than the demo chain. With no block at or before
 it, ``attestation_reconcile`` falls back to the latest readings and records
@@ -31,6 +33,7 @@ from attest.models import Attestation, Holding, Issuer, Licence, Membership, Rol
 from attest.services import HoldingInput, attestation_create
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
 from chain.rpc import RpcClient, hex_int
+from devtools.demo_supervision import CUSTODIAN, custodian_user, hkdc_story, usdl_story
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
 from jobs.workflows import attestation_submit
 
@@ -41,6 +44,9 @@ DEMO_PASSWORDS = {
     "euissuer": "euissuer-demo-pass",
     "nyissuer": "nyissuer-demo-pass",
     "kpissuer": "kpissuer-demo-pass",
+    "vhissuer": "vhissuer-demo-pass",
+    "ltissuer": "ltissuer-demo-pass",
+    "custodian": "custodian-demo-pass",
 }
 OWNER, HOLDER_A, HOLDER_B, TREASURY_HK, TREASURY_US = (
     DEV_ACCOUNTS[0],
@@ -78,6 +84,7 @@ class CoinPlan:
     lines: tuple[Line, ...] = ()  # the seeded attestation; none means the demo user files it
     as_of_days_ago: int = 0
     attestation: dict[str, Any] = field(default_factory=dict)
+    story: str = ""  # a continuous-supervision story (devtools/demo_supervision.py)
 
 
 CUSTODY = {"account_type": "segregated_custody", "custodian_type": "custodian", "segregated": True}
@@ -173,6 +180,44 @@ PLANS = [
         ),
         attestation=CLEAN_REPORT,
     ),
+    CoinPlan(
+        "HKDC",
+        "HKD Continuous",
+        "Victoria Harbour Money Ltd",
+        "HKD",
+        "HK",
+        "FRS-TEST-5",
+        3_000_000,
+        0,
+        DEV_ACCOUNTS[8],
+        user="vhissuer",
+        lines=(
+            Line("demand_deposit", CUSTODIAN, "HKD", "1000000.00", TRUST),
+            Line("tbill", "HK Securities Depository", "HKD", "2050000.00", {**CUSTODY, "maturity_date": 60}),
+        ),
+        attestation=CLEAN_REPORT,
+        story="hkdc",
+    ),
+    CoinPlan(
+        "USDL",
+        "USD Lantern",
+        "Lantern Dollar Co",
+        "USD",
+        "US_GENIUS",
+        "GENIUS-TEST-9",
+        2_000_000,
+        0,
+        DEV_ACCOUNTS[9],
+        user="ltissuer",
+        licence={"apply_proposed": True},
+        lines=(
+            Line("demand_deposit", "Lantern Trust Bank", "USD", "700000.00", TRUST),
+            Line("tbill", "Lantern Custody", "USD", "1200000.00", {**CUSTODY, "maturity_date": 60}),
+        ),
+        as_of_days_ago=30,
+        attestation=CLEAN_REPORT,
+        story="usdl",
+    ),
 ]
 
 
@@ -217,8 +262,13 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
     for line, x in enumerate(plan.lines, start=1):
         if x.extra:
             Holding.objects.filter(attestation=attestation, line=line).update(**_holding_fields(x.extra, today))
-    if plan.attestation:
-        Attestation.objects.filter(pk=attestation.pk, status="draft").update(**plan.attestation)
+    header = dict(plan.attestation)
+    if plan.profile == "US_GENIUS":  # the GENIUS Act asks for the CEO's and CFO's certification
+        certified = as_of + timedelta(hours=1)
+        header.update(ceo_name="Casey Chief", ceo_certified_at=certified, cfo_name="Frankie Finance",
+                      cfo_certified_at=certified)  # fmt: skip
+    if header:
+        Attestation.objects.filter(pk=attestation.pk, status="draft").update(**header)
     attestation_submit(user=user, attestation=attestation)
     total = sum(Decimal(x.market_value) for x in plan.lines)
     return f"filed a {plan.symbol} attestation ({coin.currency} {total:,} against {plan.circulating:,} tokens)"
@@ -265,9 +315,14 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
     mine(rpc, network.confirmations + 1)
 
     _user("regulator", Role.REGULATOR, None)
+    custodian_user("custodian", DEMO_PASSWORDS["custodian"])
     for plan in PLANS:
         coin = Stablecoin.objects.get(symbol=plan.symbol)
         _user(plan.user, Role.ISSUER, coin.issuer)
         if plan.lines and not coin.attestations.exists():
             done.append(_attest(plan, coin))
+            if plan.story == "hkdc":
+                done += hkdc_story(coin, plan.user, "custodian")
+            elif plan.story == "usdl":
+                done += usdl_story(coin, network, coin.attestations.get())
     return done
