@@ -82,3 +82,26 @@ class ExactDecimalField(models.DecimalField):  # type: ignore[type-arg]
         except InvalidOperation:
             raise ValidationError(f"{value!r} does not fit {self.max_digits} digits") from None
         return exact if connection.vendor == "postgresql" else format(exact, "f")
+
+
+@models.Field.register_lookup
+class AnyOf(models.Lookup):  # type: ignore[type-arg]
+    """``field__any=[1, 2, 3]``: ``field = ANY(%s)`` with the list as one array parameter (PostgreSQL).
+
+    For batches of thousands of ids (reserves/batch.py): ``__in`` sends one placeholder per id, and
+    splitting and binding those costs more than the query itself.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+models.ForeignObject.register_lookup(AnyOf)

@@ -7,8 +7,9 @@ the profile's jurisdiction. A run made before these inputs existed carries none 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,12 @@ from reserves.runtypes import RedemptionRow
 
 # At most this many items are listed in a result's figures; the counts always cover all of them.
 LISTED = 20
+
+
+@functools.lru_cache(maxsize=65536)
+def _day(instant: str, j: str) -> date:
+    """The local date of an instant given as text (cached: a run reads each redemption's dates several times)."""
+    return local_date(parse_time(instant), j)
 
 
 def _jurisdiction(f: Facts) -> str:
@@ -90,13 +97,18 @@ def r29_significant_redemption(params: dict[str, Any], f: Facts) -> Outcome:
     return "pass", f"requests within any {hours} h stayed at or below {share:.0%} of outstanding", figures
 
 
-def _deadline(received: datetime, params: dict[str, Any], j: str, significant: bool) -> date:
-    day = local_date(received, j)
-    if significant and "significant_calendar_days" in params:
-        return day + timedelta(days=int(params["significant_calendar_days"]))
+@functools.cache
+def _business_deadline(day: date, days: int, j: str) -> date:
     # Counted from the business day of receipt: a Saturday request is received on Monday.
     receipt = day if is_business_day(day, j) else next_business_day(day, j)
-    return add_business_days(receipt, int(params["sla_business_days"]), j)
+    return add_business_days(receipt, days, j)
+
+
+def _deadline(received: str, params: dict[str, Any], j: str, significant: bool) -> date:
+    day = _day(received, j)
+    if significant and "significant_calendar_days" in params:
+        return day + timedelta(days=int(params["significant_calendar_days"]))
+    return _business_deadline(day, int(params["sla_business_days"]), j)
 
 
 def r28_redemption_sla(params: dict[str, Any], f: Facts) -> Outcome:
@@ -113,9 +125,8 @@ def r28_redemption_sla(params: dict[str, Any], f: Facts) -> Outcome:
     late: list[dict[str, Any]] = []
     settled = pending = 0
     for r in rows:
-        received = parse_time(r["received_at"])
-        deadline = _deadline(received, params, j, r["request_id"] in significant)
-        done = None if r["settled_at"] is None else local_date(parse_time(r["settled_at"]), j)
+        deadline = _deadline(r["received_at"], params, j, r["request_id"] in significant)
+        done = None if r["settled_at"] is None else _day(r["settled_at"], j)
         if done is None:
             pending += 1
             if today > deadline:
@@ -123,7 +134,7 @@ def r28_redemption_sla(params: dict[str, Any], f: Facts) -> Outcome:
             continue
         settled += 1
         if done > deadline:
-            taken = business_days_between(local_date(received, j), done, j)
+            taken = business_days_between(_day(r["received_at"], j), done, j)
             late.append(
                 {"request_id": r["request_id"], "deadline": deadline.isoformat(), "settled": done.isoformat(),
                  "business_days": taken}
@@ -145,7 +156,7 @@ def r13_liquidity(params: dict[str, Any], f: Facts) -> Outcome:
     j = _jurisdiction(f)
     per_day: dict[date, Decimal] = defaultdict(Decimal)
     for r in _redemptions(f):
-        per_day[local_date(parse_time(r["received_at"]), j)] += Decimal(r["amount"])
+        per_day[_day(r["received_at"], j)] += Decimal(r["amount"])
     worst = max(per_day.values(), default=Decimal(0))
     floor = Decimal(params["min_share"])
     worst_share = worst / f.supply.outstanding if f.supply.outstanding > 0 else Decimal(0)

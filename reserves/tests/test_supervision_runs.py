@@ -116,3 +116,53 @@ def test_a_us_shortfall_reports_r4_and_raises_its_flag_only_when_the_licence_opt
     assert ("R4" in _open(coin)) is opt_in
     assert "R1" in _open(coin)
     assert compute(run.inputs) == run.outputs
+
+
+def test_the_batch_builds_the_same_inputs_as_one_coins_run(user):
+    from attest.selectors import attestation_standing
+    from chain.services import readings_latest
+    from reserves.batch import judge_many
+    from reserves.inputs import run_inputs
+
+    hk, us = _coin("HK", "HKD"), _coin("US_GENIUS", "USD", opt_in=True)
+    _statement(hk, user, NOW - timedelta(days=1), "100")
+    _statement(us, user, NOW - timedelta(days=3), "90", report_type="attestation")
+    Redemption.objects.create(
+        stablecoin=hk, request_id="B-1", amount=Decimal(1), reported_by=user, received_at=NOW - timedelta(days=2)
+    )
+    judged = judge_many(stablecoins=[hk, us], now=NOW)
+    for coin, (inputs, outputs) in zip([hk, us], judged, strict=True):
+        licence = coin.licences.get()
+        one = run_inputs(
+            stablecoin=coin,
+            attestation=attestation_standing(stablecoin=coin),
+            readings=readings_latest(stablecoin=coin),
+            profile=licence.profile,
+            licence=licence,
+            evaluated_at=NOW,
+        )
+        assert inputs == one and outputs == compute(one)
+
+
+def test_redemptions_are_carried_exactly_as_python_prints_them(user):
+    from reserves.supervision import redemptions
+
+    coin = _coin("HK", "HKD")
+    whole, fraction = NOW - timedelta(days=1), NOW - timedelta(hours=5, microseconds=120)
+    for rid, received, settled, fee in (("W", whole, NOW - timedelta(hours=1), "0.5"), ("F", fraction, None, None)):
+        Redemption.objects.create(
+            stablecoin=coin, request_id=rid, amount=Decimal("12.5"), reported_by=user, received_at=received,
+            settled_at=settled, fee=None if fee is None else Decimal(fee),
+        )  # fmt: skip
+    later = NOW + timedelta(hours=2)
+    Redemption.objects.create(
+        stablecoin=coin, request_id="L", amount=Decimal(1), reported_by=user, received_at=fraction, settled_at=later
+    )
+    rows = {r["request_id"]: r for r in redemptions([coin.pk], NOW)[coin.pk]}
+    stored = {r.request_id: r for r in Redemption.objects.all()}
+    assert rows["W"] == {
+        "request_id": "W", "received_at": whole.isoformat(), "amount": format(stored["W"].amount, "f"),
+        "settled_at": (NOW - timedelta(hours=1)).isoformat(), "fee": format(stored["W"].fee, "f"),
+    }  # fmt: skip
+    assert rows["F"]["received_at"] == fraction.isoformat() and ".999880" in rows["F"]["received_at"]
+    assert rows["L"]["settled_at"] is None and rows["L"]["fee"] is None  # settled after the evaluation instant
