@@ -172,8 +172,9 @@ def test_the_guard_mints_within_reserves_only(demo, anvil):
     assert (ok, reason) == (False, "SecureMintGuard: reserve round is stale")
 
 
-def test_a_round_sent_before_a_crash_is_recovered_not_repeated(demo, anvil):
+def test_the_database_follows_the_chain_after_a_crash_and_a_reorg(demo, anvil):
     feed = _feed("HKDB")
+    before = anvil.rpc.call("evm_snapshot")
     head = PublicationHead.objects.select_related("publication").get(stablecoin__symbol="HKDB")
     p = head.publication
     answer = answer_of(Decimal(p.figures["reserves"]), 6)
@@ -191,6 +192,11 @@ def test_a_round_sent_before_a_crash_is_recovered_not_repeated(demo, anvil):
         answer,
         p.pk,
     )
+    # A reorg takes round 1 away: the row is dropped (and logged) and the round posted again.
+    anvil.rpc.call("evm_revert", [before])
+    again = feed_publish(feed_id=feed.pk, signer=SIGNER)
+    assert again is not None and (again.round_id, again.reason) == (1, "first") and again.tx_hash
+    assert FeedRound.objects.filter(feed=feed).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
