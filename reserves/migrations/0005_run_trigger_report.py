@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reserves', '0003_publications'),
+        ('reserves', '0004_feeds'),
     ]
 
     operations = [
