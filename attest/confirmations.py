@@ -119,6 +119,8 @@ def confirmation_record(
             )
     try:
         with transaction.atomic():
+            # The coin's row lock first, as every writer of the coin takes it (then the audit log's lock).
+            Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
             confirmation = CustodianConfirmation.objects.create(
                 stablecoin=stablecoin,
                 custodian=membership.custodian_name,
