@@ -46,6 +46,16 @@ class DeploymentKind(models.TextChoices):
     PROXY = "proxy", "Behind a proxy"
 
 
+class ProxyLayout(models.TextChoices):
+    """Where a proxy keeps its implementation (chain/quirks.py); found by ``loadregistry`` on its own."""
+
+    NONE = "", "Not a proxy"
+    EIP1967 = "eip1967", "EIP-1967 implementation slot (transparent or UUPS)"
+    EIP1967_BEACON = "eip1967_beacon", "EIP-1967 beacon slot (the beacon names the implementation)"
+    EIP1822 = "eip1822", "EIP-1822 PROXIABLE slot"
+    ZEPPELINOS = "zeppelinos", "OpenZeppelin 2.x / zos slot (USDC FiatTokenProxy, Paxos AdminUpgradeabilityProxy)"
+
+
 class Deployment(models.Model):
     """One contract of a stablecoin on one network."""
 
@@ -63,6 +73,13 @@ class Deployment(models.Model):
     follow_successor = models.BooleanField(
         default=False,
         help_text="Tether-like: check deprecated()/upgradedAddress() at the pinned block and read the successor",
+    )
+    proxy_layout = models.CharField(
+        max_length=16,
+        choices=ProxyLayout.choices,
+        blank=True,
+        default=ProxyLayout.NONE,
+        help_text="where the proxy keeps its implementation, as loadregistry found it",
     )
 
     class Meta:
@@ -127,6 +144,9 @@ class SupplyReading(models.Model):
     read_at = models.DateTimeField()
     rpc_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=ReadingStatus.choices, default=ReadingStatus.PROVISIONAL)
+    # The contract whose code answered at that block: the implementation behind a proxy, else the
+    # contract read itself. An upgrade shows here and changes nothing in the figures.
+    implementation = models.CharField(max_length=42, blank=True)
 
     class Meta:
         ordering = ["-block_number"]
@@ -184,6 +204,9 @@ class LedgerEvent(models.TextChoices):
     DESTROYED_BLACK_FUNDS = "destroyed_black_funds", "DestroyedBlackFunds"
     SUPPLY_INCREASED = "supply_increased", "SupplyIncreased"
     SUPPLY_DECREASED = "supply_decreased", "SupplyDecreased"
+    # Tether-like deprecate(successor): from this block on the successor's events are the ledger's,
+    # and the row's amount is the step between the two contracts' supplies (chain/ledger/successor.py).
+    SWITCH_TO_SUCCESSOR = "switch_to_successor", "Switch to the successor contract"
 
 
 class LedgerEntry(models.Model):

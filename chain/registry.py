@@ -53,6 +53,8 @@ class DeploymentSpec:
     decimals: int | None
     kind: str
     follow_successor: bool
+    kind_stated: bool = True  # False: the file leaves `kind` out, so the chain check decides it
+    proxy_layout: str = ""  # found on chain by registry_check_chains (chain/quirks.py)
     bridged_from: str = ""
     lockbox: str = ""
     deductions: list[DeductionSpec] = field(default_factory=list)
@@ -63,6 +65,7 @@ class Plan:
     networks: list[dict[str, Any]] = field(default_factory=list)
     coins: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[DeploymentSpec] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)  # what the chain check found, one line per deployment
 
 
 class _Problems:
@@ -215,6 +218,7 @@ def _deployment(item: Node, symbol: str, networks: dict[str, int], problems: _Pr
         address=address,
         decimals=decimals,
         kind=str(kind),
+        kind_stated="kind" in item,
         follow_successor=_bool(item, "follow_successor", problems, what),
         deductions=_deductions(item, problems, what),
     )

@@ -182,7 +182,7 @@ def test_a_deployment_registered_as_a_proxy_without_an_implementation_is_refused
     token = deploy_stablecoin(chain_snapshot.rpc, name="U", symbol="USDX", decimals=6, owner=OWNER, proxied=False)
     usdx = coin("USDX", "USD")
     deployment(usdx, network(chain_snapshot), token, decimals=6, kind="proxy")
-    with pytest.raises(QuirkError, match="no EIP-1967 implementation"):
+    with pytest.raises(QuirkError, match="no known proxy slot is set"):
         supply_read_coin(stablecoin=usdx)
 
 
