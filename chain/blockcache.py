@@ -71,7 +71,7 @@ def block_at_or_before(
     hint_low, hint_high = hints
     low: Block | None = None  # fetched here, timestamp <= t
     low_number, high_number = 0, upper.number  # the answer lies in [low_number, high_number)
-    numbers = [n for n in (hint_low and hint_low.number, hint_high and hint_high.number) if n is not None]
+    numbers = [h.number for h in hints if h is not None]
     if hint_low is None:
         numbers.append(0)
     inner_low = hint_low.number if hint_low is not None else 0

@@ -3,8 +3,9 @@
 Every value of a network's read goes into ONE ``eth_call`` to Multicall3's ``aggregate3`` at its
 canonical address (``MULTICALL3``; development chains get our own ``AttestMulticall`` there through
 ``anvil_setCode``), with ``allowFailure`` on every call, so a target that reverts is reported on
-its own and the rest are kept. Above ``batch_size`` calls the aggregate is split into several
-``eth_call``s that still travel in one JSON-RPC batch (one HTTP request). On a chain without
+its own and the rest are kept. Above ``AGGREGATE_SIZE`` calls the aggregate is split into several
+``eth_call``s that still travel in one JSON-RPC batch (one HTTP request): 2,000 simple reads cost
+about 10M gas, inside the 30M ``eth_call`` gas cap common on Ethereum nodes (5,000 came near it). On a chain without
 Multicall3 (the call returns no data) the same calls go as plain JSON-RPC batches.
 
 Why: a hosted RPC bills and rate-limits every ``eth_call`` in a batch separately, while one
@@ -27,6 +28,7 @@ TOTAL_SUPPLY = "0x18160ddd"  # totalSupply()
 BALANCE_OF = "0x70a08231"  # balanceOf(address)
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 AGGREGATE3 = "0x82ad56cb"  # aggregate3((address,bool,bytes)[])
+AGGREGATE_SIZE = 2000  # calls per aggregate3 eth_call
 
 
 def balance_of_calldata(address: str) -> str:
@@ -144,11 +146,12 @@ def read_at_block(
 ) -> list[RawReading]:
     """totalSupply and every deduction balance of each target at ``block``, pinned by its hash.
 
-    With ``failures`` given, a target any of whose calls failed is left out of the result and its
-    key mapped to the reason there; without it the first failure raises RpcError.
+    ``batch_size``: calls per JSON-RPC batch where the chain has no Multicall3. With ``failures``
+    given, a target any of whose calls failed is left out of the result and its key mapped to the
+    reason there; without it the first failure raises RpcError.
     """
     pin = {"blockHash": block.hash, "requireCanonical": True}
-    words = _aggregate(rpc, _calls(targets), pin, batch_size) if aggregate else None
+    words = _aggregate(rpc, _calls(targets), pin, AGGREGATE_SIZE) if aggregate else None
     if words is None:
         words = _batched(rpc, targets, pin, batch_size)
     readings: list[RawReading] = []

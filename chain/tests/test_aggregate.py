@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chain import reader
 from chain.blocks import finalised_head
 from chain.models import Network, SupplyReading
 from chain.reader import MULTICALL3, Target, read_at_block
@@ -18,7 +19,7 @@ OWNER, ALICE, TREASURY = DEV_ACCOUNTS[0], DEV_ACCOUNTS[1], DEV_ACCOUNTS[3]
 class CountingRpc(RpcClient):
     requests = 0
 
-    def _post(self, payload):  # type: ignore[no-untyped-def]
+    def _post(self, payload):
         self.requests += 1
         return super()._post(payload)
 
@@ -33,11 +34,14 @@ def _tokens(rpc, count: int) -> list[Target]:
     return targets
 
 
-def test_one_request_reads_every_value_and_a_chain_without_multicall3_gets_the_same_by_batches(chain_snapshot):
+def test_one_request_reads_every_value_and_a_chain_without_multicall3_gets_the_same_by_batches(
+    chain_snapshot, monkeypatch
+):
+    monkeypatch.setattr(reader, "AGGREGATE_SIZE", 4)  # 9 values: 3 aggregate calls, still 1 request
     targets = _tokens(chain_snapshot.rpc, 3)
     block = finalised_head(chain_snapshot.rpc, 0)
     counting = CountingRpc([chain_snapshot.url])
-    aggregated = read_at_block(counting, targets, block, batch_size=4)  # 9 values: 3 aggregates, 1 request
+    aggregated = read_at_block(counting, targets, block)
     assert counting.requests == 1
     assert [(r.total_supply, [b["raw"] for b in r.balances]) for r in aggregated] == [
         (1001 + 2 * i, [str(i + 1), str(1000 + i)]) for i in range(3)
