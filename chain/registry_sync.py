@@ -42,7 +42,7 @@ def _check_proxies(rpc: RpcClient, specs: list[DeploymentSpec], plan: Plan, prob
             problems.append(
                 (
                     spec.line,
-                    f"{what} is registered as native but is a {ProxyLayout(proxy.layout).label} proxy "
+                    f"{what} is registered as native but is a proxy ({ProxyLayout(proxy.layout).label}) "
                     f"(implementation {proxy.implementation}); say kind: proxy, or leave kind out",
                 )
             )
@@ -51,7 +51,7 @@ def _check_proxies(rpc: RpcClient, specs: list[DeploymentSpec], plan: Plan, prob
             spec.kind = DeploymentKind.PROXY if proxy is not None else DeploymentKind.NATIVE
         spec.proxy_layout = proxy.layout if proxy is not None else ""
         shape = (
-            f"a {ProxyLayout(proxy.layout).label} proxy, implementation {proxy.implementation}"
+            f"a proxy ({ProxyLayout(proxy.layout).label}), implementation {proxy.implementation}"
             + (f" (beacon {proxy.beacon})" if proxy.beacon else "")
             if proxy is not None
             else "not a proxy"

@@ -75,7 +75,7 @@ def test_a_stated_kind_that_disagrees_with_the_chain_is_a_clear_error(chain_snap
     rpc = chain_snapshot.rpc
     proxied = deploy_fiat_like(rpc, owner=OWNER)
     plain = deploy_stablecoin(rpc, name="P", symbol="P", decimals=6, owner=OWNER, proxied=False)
-    with pytest.raises(CommandError, match="registered as native but is a OpenZeppelin 2"):
+    with pytest.raises(CommandError, match="registered as native but is a proxy"):
         run("loadregistry", registry(tmp_path / "a.yaml", chain_snapshot.url, proxied, ", kind: native"))
     with pytest.raises(CommandError, match="registered as a proxy but no known proxy slot is set"):
         run("loadregistry", registry(tmp_path / "b.yaml", chain_snapshot.url, plain, ", kind: proxy"))
