@@ -20,7 +20,7 @@ from chain.reorg import reorg_check_network
 from chain.services import supply_read_network
 from chain.supply import supply_read_coin, supply_report
 from chain.tests.helpers import coin, deployment, network
-from devtools.devchain import DEV_ACCOUNTS, call_uint, deploy, head, mine, send
+from devtools.devchain import DEV_ACCOUNTS, call_uint, deploy, head, mine, send, set_next_block_timestamp
 from devtools.layouts import (
     PROXY_ADMIN,
     deploy_beacon_stablecoin,
@@ -113,6 +113,7 @@ def test_a_tether_like_token_is_read_and_ledgered_through_fees_blacklist_and_dep
     assert call_uint(rpc, legacy, "balanceOf(address)", [ALICE]) == 300 * USD - 300_000  # 10 bp fee
 
     successor = deploy_tether_like(rpc, owner=OWNER, initial_supply=1_500 * USD)  # not what the old one had
+    set_next_block_timestamp(rpc, int(block_time(rpc, head(rpc)).timestamp()) + 100)  # a time of its own
     send(rpc, legacy, "deprecate(address)", [successor], sender=OWNER)
     deprecated_at = head(rpc)
     send(rpc, successor, "issue(uint256)", [700 * USD], sender=OWNER)
@@ -122,6 +123,10 @@ def test_a_tether_like_token_is_read_and_ledgered_through_fees_blacklist_and_dep
 
     after = read(usdt)
     assert (after["total_supply"], after["deployments"][0]["address_read"]) == ("1950.000000", successor)
+    for past in (read(usdt, block_number=deprecated_at - 1), read(usdt, at=block_time(rpc, deprecated_at - 1))):
+        assert (past["total_supply"], past["deployments"][0]["address_read"]) == ("1300.100000", legacy)
+    at_switch = read(usdt, block_number=deprecated_at)
+    assert (at_switch["total_supply"], at_switch["deployments"][0]["address_read"]) == ("1500.000000", successor)
     [switch] = LedgerEntry.objects.filter(deployment=dep, event="switch_to_successor")
     step = 1_500 * USD - 1_300_100_000  # what the successor holds beyond the old contract's supply
     assert (switch.block_number, switch.account.lower(), switch.delta) == (deprecated_at, successor.lower(), step)
