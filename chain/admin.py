@@ -32,6 +32,7 @@ class DeploymentForm(forms.ModelForm):  # type: ignore[type-arg]
             "address",
             "decimals",
             "kind",
+            "proxy_layout",
             "bridged_from",
             "lockbox_address",
             "follow_successor",
@@ -70,7 +71,16 @@ class DeductionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Deployment)
 class DeploymentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["stablecoin", "network", "address", "decimals", "kind", "bridged_from", "follow_successor"]
+    list_display = [
+        "stablecoin",
+        "network",
+        "address",
+        "decimals",
+        "kind",
+        "proxy_layout",
+        "bridged_from",
+        "follow_successor",
+    ]
     list_filter = ["network", "kind"]
     search_fields = ["address", "stablecoin__symbol"]
     form = DeploymentForm
