@@ -56,6 +56,15 @@ class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     max_age_seconds = serializers.IntegerField(help_text="CHAIN_STALE_AFTER: older chain data is stale")
     reason = serializers.CharField(help_text="why the status is not fresh; empty when fresh")
+    cross_checked = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: every reading under the figures was read again from a second RPC URL of its network and "
+        "agreed (block hash and values); false: some rest on one node alone (see single_source); null without data",
+    )
+    single_source = serializers.CharField(
+        help_text="which networks' figures one RPC URL alone vouches for (one URL registered, or cross-checking "
+        "off); empty when all were cross-checked"
+    )
 
 
 VERDICT_HELP = (
@@ -204,6 +213,9 @@ class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     read_at = serializers.DateTimeField(help_text="when it was read")
     age_seconds = serializers.IntegerField(help_text="seconds since read_at")
     freshness = serializers.CharField(help_text="fresh, or stale when read_at is older than CHAIN_STALE_AFTER")
+    cross_checked = serializers.BooleanField(
+        help_text="whether a second RPC URL of the network read the same block hash and values (false: single source)"
+    )
 
 
 class SupplySerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -19,8 +19,9 @@ class Network(models.Model):
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
     confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
     cross_check = models.BooleanField(
-        default=False,
-        help_text="re-read the pinned block hash and every value from a second RPC URL; refuse on any difference",
+        default=True,
+        help_text="with two or more RPC URLs: re-read the pinned block hash and every value from another URL; "
+        "refuse on any difference, or when no other URL answers (docs/chain.md)",
     )
     # Health of the latest reads, written by chain.health; the figures above say "degraded" while
     # consecutive_failures > 0, so a failed read never passes old data off as current.
@@ -126,6 +127,8 @@ class SupplyReading(models.Model):
     balances = models.JSONField(default=list)
     read_at = models.DateTimeField()
     rpc_url = models.CharField(max_length=500, blank=True)
+    # The other URL that read the same block hash and values; empty: single source, not cross-checked.
+    checked_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=ReadingStatus.choices, default=ReadingStatus.PROVISIONAL)
 
     class Meta:

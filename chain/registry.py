@@ -120,8 +120,8 @@ def _int(node: Node, key: str, problems: _Problems, what: str, *, default: int |
     return value
 
 
-def _bool(node: Node, key: str, problems: _Problems, what: str) -> bool:
-    value = node.get(key, False)
+def _bool(node: Node, key: str, problems: _Problems, what: str, *, default: bool = False) -> bool:
+    value = node.get(key, default)
     if not isinstance(value, bool):
         problems.add(_line(node, key), f"{what}: {key} must be true or false")
         return False
@@ -171,7 +171,8 @@ def _networks(doc: Node, problems: _Problems, plan: Plan) -> dict[str, int]:
                 "chain_id": chain_id,
                 "rpc_urls": [str(u) for u in urls],
                 "confirmations": confirmations or 0,
-                "cross_check": _bool(item, "cross_check", problems, what),
+                # On by default: it only acts on a network with two or more URLs (chain/crosscheck.py).
+                "cross_check": _bool(item, "cross_check", problems, what, default=True),
             }
         )
         known[name] = chain_id

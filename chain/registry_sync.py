@@ -172,7 +172,7 @@ def registry_data() -> dict[str, Any]:
             "chain_id": n.chain_id,
             "rpc_urls": list(n.rpc_urls),
             "confirmations": n.confirmations,
-            **({"cross_check": True} if n.cross_check else {}),
+            **({} if n.cross_check else {"cross_check": False}),
         }
         for n in Network.objects.order_by("chain_id")
     ]

@@ -60,14 +60,14 @@ def _check_chain_id(rpc: RpcClient, network: Network) -> None:
 
 
 def _store(
-    network: Network, raws: list[RawReading], rpc_url: str, resolved: dict[int, Resolution]
+    network: Network, raws: list[RawReading], rpc_url: str, resolved: dict[int, Resolution], checked_url: str
 ) -> list[SupplyReading]:
     if not raws:
         return []
     now = timezone.now()
     block = raws[0].block
     with transaction.atomic():
-        _store_rows(network, raws, rpc_url, now)
+        _store_rows(network, raws, rpc_url, checked_url, now)
         stored = list(
             SupplyReading.objects.filter(deployment_id__in=[r.key for r in raws], block_hash=block.hash).select_related(
                 "deployment"
@@ -88,7 +88,7 @@ def _store(
     return stored
 
 
-def _store_rows(network: Network, raws: list[RawReading], rpc_url: str, now: datetime) -> None:
+def _store_rows(network: Network, raws: list[RawReading], rpc_url: str, checked_url: str, now: datetime) -> None:
     SupplyReading.objects.bulk_create(
         [
             SupplyReading(
@@ -101,6 +101,7 @@ def _store_rows(network: Network, raws: list[RawReading], rpc_url: str, now: dat
                 balances=raw.balances,
                 read_at=now,
                 rpc_url=rpc_url,
+                checked_url=checked_url,
             )
             for raw in raws
         ],
@@ -135,7 +136,7 @@ def supply_read_network(
     or at finalised block ``block_number``.
 
     Steps: chain id check; pin the block; resolve quirks at that block (successors, proxies); read
-    in batches pinned by hash; cross-check against a second URL if the network asks for it; then
+    in batches pinned by hash; cross-check against the other URLs (networks with two or more, by default); then
     store in one short transaction. The outcome (success or the error) is recorded on the network.
     """
     deployments = Deployment.objects.filter(network=network).prefetch_related("deductions")
@@ -151,17 +152,22 @@ def supply_read_network(
         read_targets, resolved = resolve(rpc, targets, block)
         raws = read_at_block(rpc, read_targets, block, batch_size=settings.CHAIN_BATCH_SIZE)
         primary_url = rpc.last_url
+        checked_url = ""
         others = [u for u in rpc.urls if u != primary_url]
         if network.cross_check and others:
-            second = RpcClient(others[:1], timeout=rpc.timeout, retries=rpc.retries)
-            cross_check(second, read_targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE)
+            # Every other URL in turn (fail-over), so one dead node does not stop the check, and a
+            # lying fallback answering for a dead primary is caught by the next honest one.
+            second = RpcClient(others, timeout=rpc.timeout, retries=rpc.retries)
+            checked_url = cross_check(
+                second, targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE, resolved=(read_targets, resolved)
+            )
     except BlockRefused:
         raise
     except RpcError as exc:
         network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
         raise
     network_read_succeeded(network_id=network.pk)
-    return _store(network, raws, primary_url, resolved)
+    return _store(network, raws, primary_url, resolved, checked_url)
 
 
 def supply_read_all(*, network: Network) -> list[SupplyReading]:

@@ -226,6 +226,11 @@ class Publication(models.Model):
     read_at = models.DateTimeField(null=True, blank=True, help_text="least recent latest read of the coin's chain data")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="networks whose figures one RPC URL alone vouches for; empty: all cross-checked",
+    )
     attestation = models.ForeignKey(
         Attestation, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
     )
@@ -275,6 +280,7 @@ class CoinDocument(models.Model):
     read_at_text = models.CharField(max_length=40, blank=True, help_text="read_at as the API writes it")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     run_id = models.BigIntegerField(null=True, blank=True)
     digest = models.CharField(max_length=64)
