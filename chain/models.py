@@ -13,11 +13,21 @@ from chain.rpc import RpcClient
 address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "a 0x-prefixed 20-byte hex address")
 
 
+class Finality(models.TextChoices):
+    """Which block a network's reads pin, and the reorg check treats as settled (docs/chain-ledger.md)."""
+
+    FINALIZED = "finalized", "The node's finalized block (head - confirmations where the node has none)"
+    CONFIRMATIONS = "confirmations", "head - confirmations"
+
+
 class Network(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     chain_id = models.PositiveBigIntegerField(unique=True)
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
-    confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
+    finality = models.CharField(max_length=16, choices=Finality.choices, default=Finality.FINALIZED)
+    confirmations = models.PositiveIntegerField(
+        default=64, help_text="blocks behind head treated as final where the node has no finalized block (or always)"
+    )
     cross_check = models.BooleanField(
         default=True,
         help_text="with two or more RPC URLs: re-read the pinned block hash and every value from another URL; "
@@ -39,6 +49,10 @@ class Network(models.Model):
     def rpc(self) -> RpcClient:
         urls = list(self.rpc_urls) or [settings.CHAIN_RPC_URL]
         return RpcClient(urls, timeout=settings.CHAIN_RPC_TIMEOUT, retries=settings.CHAIN_RPC_RETRIES)
+
+    @property
+    def uses_finalized_tag(self) -> bool:
+        return self.finality == Finality.FINALIZED
 
 
 class DeploymentKind(models.TextChoices):

@@ -110,7 +110,7 @@ def _store_rows(network: Network, raws: list[RawReading], rpc_url: str, checked_
 
 
 def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, block_number: int | None) -> Block:
-    head = finalised_head(rpc, network.confirmations)
+    head = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag)
     if block_number is not None:
         if block_number > head.number:
             raise BlockRefused(

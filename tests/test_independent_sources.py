@@ -45,7 +45,9 @@ def usdx(chain_snapshot, settings):
     stablecoin = coin("USDX", "USD")
     Licence.objects.create(stablecoin=stablecoin, profile="US_GENIUS", licence_id="G-1")
     # Registered as a new network would be: cross_check is left at its default.
-    net = Network.objects.create(name="local", chain_id=chain_snapshot.chain_id, confirmations=1)
+    net = Network.objects.create(
+        name="local", chain_id=chain_snapshot.chain_id, finality="confirmations", confirmations=1
+    )
     deployment(stablecoin, net, token, decimals=6, kind="proxy")
     return net
 
