@@ -100,6 +100,9 @@ def _rewind_point(network: Network, below: int, verified: dict[int, str]) -> tup
 def reorg_check_network(*, network: Network) -> ReorgOutcome:
     """Confirm or orphan the network's provisional rows against the canonical chain (see the module doc)."""
     outcome = ReorgOutcome()
+    held = SupplyReading.objects.filter(deployment__network=network).exclude(status=ReadingStatus.ORPHANED)
+    if not held.exists() and not LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0).exists():
+        return outcome  # nothing to check: spare the node
     rpc = network.rpc()
     served = hex_int(rpc.call("eth_chainId"))
     if served != network.chain_id:
