@@ -201,13 +201,23 @@ def _answers_sql(*, one: bool) -> str:
     coins, issuers = quote(Stablecoin._meta.db_table), quote(Issuer._meta.db_table)
     documents = quote(CoinDocument._meta.db_table)
     where = "s.published AND s.symbol = %(symbol)s" if one else "s.published"
-    age = "GREATEST(0, floor(extract(epoch FROM %(now)s - d.read_at)))::bigint"
+    if connection.vendor == "postgresql":
+        age = "GREATEST(0, floor(extract(epoch FROM %(now)s - d.read_at)))::bigint"
+        read_epoch = "floor(extract(epoch FROM d.read_at))::bigint"
+        published_epoch = "floor(extract(epoch FROM d.published_at))::bigint"
+    else:  # SQLite, the embedded default: instants are UTC text; the same whole seconds, never negative
+        age = (
+            "(CASE WHEN d.read_at IS NULL THEN 0 "
+            "ELSE MAX(0, CAST((julianday(%(now)s) - julianday(d.read_at)) * 86400 AS INTEGER)) END)"
+        )
+        read_epoch = "CAST(strftime('%%s', d.read_at) AS INTEGER)"
+        published_epoch = "CAST(strftime('%%s', d.published_at) AS INTEGER)"
     # Only quoted model tables and fixed text are formatted in; every value is a parameter.
     return (
         f"SELECT s.symbol, s.name, i.name, s.currency, s.par_value, {age}, "  # noqa: S608
         f"CASE WHEN {age} > %(limit)s AND d.freshness IN ('fresh', 'degraded') THEN d.body_stale "
-        "ELSE d.body_fresh END, d.read_at_text, floor(extract(epoch FROM d.read_at))::bigint, d.freshness, "
-        "d.freshness_reason, d.single_source, floor(extract(epoch FROM d.published_at))::bigint, d.run_id, d.digest "
+        f"ELSE d.body_fresh END, d.read_at_text, {read_epoch}, d.freshness, "
+        f"d.freshness_reason, d.single_source, {published_epoch}, d.run_id, d.digest "
         f"FROM {coins} s JOIN {issuers} i ON i.id = s.issuer_id LEFT JOIN {documents} d ON d.stablecoin_id = s.id "
         f"WHERE {where} ORDER BY s.symbol"
     )
@@ -231,7 +241,7 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
         sym, name, issuer, currency, par, age, body, read_at, read_epoch, stored, why, single = row[:12]
         published, run, digest = row[12:]
         if body is None:
-            body = _unpublished_body(sym, name, issuer, currency, par)
+            body = _unpublished_body(sym, name, issuer, currency, Decimal(par))  # text on SQLite
             stored, why, digest = "no_data", "not yet reconciled", hashlib.sha256(body.encode()).hexdigest()
         status, reason = live_freshness(read_at_age=age, max_age=limit, stored=stored, stored_reason=why)
         stale_since = read_epoch + limit if status == "stale" and stored != "stale" else None
