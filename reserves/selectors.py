@@ -17,7 +17,7 @@ from attest.models import Attestation, Holding, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
 from chain.models import SupplyReading
 from chain.units import tokens
-from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun, Trigger
+from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun, Trigger
 from reserves.publish import blocks_of
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -128,6 +128,11 @@ def run_public(*, run_id: int) -> ReconciliationRun | None:
     if run is not None:
         setattr(run, "blocks", blocks_of(run.inputs))  # noqa: B010
     return run
+
+
+def publication_public(*, publication_id: int) -> Publication | None:
+    found = Publication.objects.filter(pk=publication_id, stablecoin__published=True).select_related("stablecoin")
+    return found.first()
 
 
 def _has_signatures() -> bool:
