@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reserves', '0003_publications'),
+        ('reserves', '0004_feeds'),
     ]
 
     operations = [

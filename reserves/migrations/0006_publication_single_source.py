@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reserves', '0004_exact_run_amounts_at_any_size'),
+        ('reserves', '0005_exact_run_amounts_at_any_size'),
     ]
 
     operations = [
