@@ -226,6 +226,7 @@ def publication_content(p: Publication) -> dict[str, Any]:
         "read_at": _iso(p.read_at),
         "freshness": p.freshness,
         "freshness_reason": p.freshness_reason,
+        **({"single_source": p.single_source} if p.single_source else {}),
         "attestation": p.attestation_id,
         "attestation_version": p.attestation_version,
         "attestation_as_of": _iso(p.attestation_as_of),
