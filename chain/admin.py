@@ -102,9 +102,17 @@ class DeploymentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Network)
 class NetworkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "chain_id", "confirmations", "cross_check", "last_success_at", "consecutive_failures"]
+    list_display = [
+        "name",
+        "chain_id",
+        "finality",
+        "confirmations",
+        "cross_check",
+        "last_success_at",
+        "consecutive_failures",
+    ]
     readonly_fields = ["last_success_at", "last_error_at", "last_error", "consecutive_failures"]
-    fields = ["name", "chain_id", "rpc_urls", "confirmations", "cross_check", *readonly_fields]
+    fields = ["name", "chain_id", "rpc_urls", "finality", "confirmations", "cross_check", *readonly_fields]
 
 
 class ReadingSourceInline(admin.StackedInline):  # type: ignore[type-arg]

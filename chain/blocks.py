@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chain.rpc import RpcClient, RpcTransportError, hex_int
+from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,16 @@ def blocks_by_number(rpc: RpcClient, numbers: list[int]) -> list[Block]:
     return [_block(a, n) for a, n in zip(answers, numbers, strict=True)]
 
 
-def finalised_head(rpc: RpcClient, confirmations: int) -> Block:
-    """The newest block at least ``confirmations`` deep: the newest one we treat as settled."""
-    head = hex_int(rpc.call("eth_blockNumber"))
-    return block_by_number(rpc, max(0, head - confirmations))
+def finalised_head(rpc: RpcClient, confirmations: int, *, tag: bool = False) -> Block:
+    """The newest block we treat as settled: with ``tag``, the node's ``finalized`` block (the chain's
+    own finality: two epochs on Ethereum); otherwise, or where the node has no such tag (an error, or
+    null before anything is finalized), the newest block at least ``confirmations`` deep."""
+    calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
+    if tag:
+        calls.append(("eth_getBlockByNumber", ["finalized", False]))
+    answers = rpc.batch_answers(calls)  # one round trip either way
+    if tag and isinstance(answers[1], dict):
+        return _block(answers[1], "finalized")
+    if isinstance(answers[0], RpcError):
+        raise answers[0]
+    return block_by_number(rpc, max(0, hex_int(answers[0]) - confirmations))

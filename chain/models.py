@@ -13,14 +13,25 @@ from chain.rpc import RpcClient
 address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "a 0x-prefixed 20-byte hex address")
 
 
+class Finality(models.TextChoices):
+    """Which block a network's reads pin, and the reorg check treats as settled (docs/chain-ledger.md)."""
+
+    FINALIZED = "finalized", "The node's finalized block (head - confirmations where the node has none)"
+    CONFIRMATIONS = "confirmations", "head - confirmations"
+
+
 class Network(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     chain_id = models.PositiveBigIntegerField(unique=True)
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
-    confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
+    finality = models.CharField(max_length=16, choices=Finality.choices, default=Finality.FINALIZED)
+    confirmations = models.PositiveIntegerField(
+        default=64, help_text="blocks behind head treated as final where the node has no finalized block (or always)"
+    )
     cross_check = models.BooleanField(
-        default=False,
-        help_text="re-read the pinned block hash and every value from a second RPC URL; refuse on any difference",
+        default=True,
+        help_text="with two or more RPC URLs: re-read the pinned block hash and every value from another URL; "
+        "refuse on any difference, or when no other URL answers (docs/chain.md)",
     )
     # Health of the latest reads, written by chain.health; the figures above say "degraded" while
     # consecutive_failures > 0, so a failed read never passes old data off as current.
@@ -38,6 +49,10 @@ class Network(models.Model):
     def rpc(self) -> RpcClient:
         urls = list(self.rpc_urls) or [settings.CHAIN_RPC_URL]
         return RpcClient(urls, timeout=settings.CHAIN_RPC_TIMEOUT, retries=settings.CHAIN_RPC_RETRIES)
+
+    @property
+    def uses_finalized_tag(self) -> bool:
+        return self.finality == Finality.FINALIZED
 
 
 class DeploymentKind(models.TextChoices):
@@ -143,6 +158,8 @@ class SupplyReading(models.Model):
     balances = models.JSONField(default=list)
     read_at = models.DateTimeField()
     rpc_url = models.CharField(max_length=500, blank=True)
+    # The other URL that read the same block hash and values; empty: single source, not cross-checked.
+    checked_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=ReadingStatus.choices, default=ReadingStatus.PROVISIONAL)
     # The contract whose code answered at that block: the implementation behind a proxy, else the
     # contract read itself. An upgrade shows here and changes nothing in the figures.

@@ -131,7 +131,7 @@ def registry_save(plan: Plan) -> dict[str, int]:
     for n in plan.networks:
         networks[n["name"]], _ = Network.objects.update_or_create(
             name=n["name"],
-            defaults={k: n[k] for k in ("chain_id", "rpc_urls", "confirmations", "cross_check")},
+            defaults={k: n[k] for k in ("chain_id", "rpc_urls", "finality", "confirmations", "cross_check")},
         )
     coins: dict[str, Stablecoin] = {}
     for c in plan.coins:
@@ -215,8 +215,9 @@ def registry_data() -> dict[str, Any]:
             "name": n.name,
             "chain_id": n.chain_id,
             "rpc_urls": list(n.rpc_urls),
+            **({} if n.uses_finalized_tag else {"finality": n.finality}),
             "confirmations": n.confirmations,
-            **({"cross_check": True} if n.cross_check else {}),
+            **({} if n.cross_check else {"cross_check": False}),
         }
         for n in Network.objects.order_by("chain_id")
     ]

@@ -69,14 +69,14 @@ def _check_chain_id(rpc: RpcClient, network: Network) -> None:
 
 
 def _store(
-    network: Network, raws: list[RawReading], rpc_url: str, resolved: dict[int, Resolution]
+    network: Network, raws: list[RawReading], rpc_url: str, resolved: dict[int, Resolution], checked_url: str
 ) -> list[SupplyReading]:
     if not raws:
         return []
     now = timezone.now()
     block = raws[0].block
     with transaction.atomic():
-        _store_rows(network, raws, rpc_url, now, resolved)
+        _store_rows(network, raws, rpc_url, checked_url, now, resolved)
         stored = list(
             SupplyReading.objects.filter(deployment_id__in=[r.key for r in raws], block_hash=block.hash).select_related(
                 "deployment"
@@ -102,7 +102,12 @@ def _store(
 
 
 def _store_rows(
-    network: Network, raws: list[RawReading], rpc_url: str, now: datetime, resolved: dict[int, Resolution]
+    network: Network,
+    raws: list[RawReading],
+    rpc_url: str,
+    checked_url: str,
+    now: datetime,
+    resolved: dict[int, Resolution],
 ) -> None:
     def implementation(raw: RawReading) -> str:
         found = resolved.get(raw.key)
@@ -121,6 +126,7 @@ def _store_rows(
                 read_at=now,
                 rpc_url=rpc_url,
                 implementation=implementation(raw),
+                checked_url=checked_url,
             )
             for raw in raws
         ],
@@ -129,7 +135,7 @@ def _store_rows(
 
 
 def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, block_number: int | None) -> Block:
-    head = finalised_head(rpc, network.confirmations)
+    head = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag)
     if block_number is not None:
         if block_number > head.number:
             raise BlockRefused(
@@ -155,7 +161,7 @@ def supply_read_network(
     or at finalised block ``block_number``.
 
     Steps: chain id check; pin the block; resolve quirks at that block (successors, proxies); read
-    in batches pinned by hash; cross-check against a second URL if the network asks for it; then
+    in batches pinned by hash; cross-check against the other URLs (networks with two or more, by default); then
     store in one short transaction. The outcome (success or the error) is recorded on the network.
     """
     deployments = Deployment.objects.filter(network=network).prefetch_related("deductions")
@@ -172,17 +178,21 @@ def supply_read_network(
         failures: dict[int, str] = {}
         raws = read_at_block(rpc, read_targets, block, batch_size=settings.CHAIN_BATCH_SIZE, failures=failures)
         primary_url = rpc.last_url
+        checked_url = ""
         others = [u for u in rpc.urls if u != primary_url]
         if network.cross_check and others and raws:
-            second = RpcClient(others[:1], timeout=rpc.timeout, retries=rpc.retries)
-            read = [t for t in read_targets if t.key not in failures]
-            cross_check(second, read, block, raws, batch_size=settings.CHAIN_BATCH_SIZE)
+            # Every other URL in turn (fail-over), so one dead node does not stop the check, and a
+            # lying fallback answering for a dead primary is caught by the next honest one.
+            second = RpcClient(others, timeout=rpc.timeout, retries=rpc.retries)
+            checked_url = cross_check(
+                second, targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE, resolved=(read_targets, resolved)
+            )
     except BlockRefused:
         raise
     except RpcError as exc:
         network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
         raise
-    stored = _store(network, raws, primary_url, resolved)
+    stored = _store(network, raws, primary_url, resolved, checked_url)
     if failures:
         # The others are stored; the network still counts as failing, so no figure of the coin that
         # could not be read passes for current (docs/chain.md, "Faults").

@@ -111,6 +111,10 @@ class Anvil:
         self._process: subprocess.Popen[bytes] | None = None
         self.url = ""
         options: list[str] = ["--chain-id", str(chain_id), "--cache-path", str(self.cache_path), "--silent"]
+        # anvil's "finalized" block trails head by two epochs: 64 blocks at its default 32 slots. One
+        # slot per epoch makes it head - 2, the finality of a development chain (docs/chain-ledger.md).
+        if "--slots-in-an-epoch" not in extra_args:
+            options += ["--slots-in-an-epoch", "1"]
         if timestamp is not None:
             options += ["--timestamp", str(timestamp)]
         if state_path is not None:

@@ -144,8 +144,8 @@ def test_a_bridged_deployment_is_counted_once_through_the_lockbox_on_its_source(
     path.write_text(
         f"""
 networks:
-  - {{name: local, chain_id: 31337, rpc_urls: ["{chain_snapshot.url}"], confirmations: 0}}
-  - {{name: other, chain_id: 31338, rpc_urls: ["{chain_b_snapshot.url}"], confirmations: 0}}
+  - {{name: local, chain_id: 31337, rpc_urls: ["{chain_snapshot.url}"], finality: confirmations, confirmations: 0}}
+  - {{name: other, chain_id: 31338, rpc_urls: ["{chain_b_snapshot.url}"], finality: confirmations, confirmations: 0}}
 stablecoins:
   - symbol: USDX
     name: Example Dollar
