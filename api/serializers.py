@@ -280,3 +280,58 @@ class AuditHeadSerializer(serializers.Serializer):  # type: ignore[type-arg]
     seq = serializers.IntegerField(help_text="sequence number of the newest audit-log entry (0: empty log)")
     hash = serializers.CharField(help_text="its entry hash: SHA-256 chaining every entry before it")
     at = serializers.DateTimeField(allow_null=True, help_text="when that entry was appended")
+
+
+class TreeHeadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    tree_size = serializers.IntegerField(help_text="entries the head covers (0: empty log)")
+    root_hash = serializers.CharField(help_text="RFC 6962 Merkle tree hash of those entries, hex")
+    timestamp = serializers.IntegerField(help_text="when it was signed, milliseconds since the Unix epoch")
+    key_id = serializers.CharField(allow_null=True, help_text="hex SHA-256 of the signing key's raw public key")
+    algorithm = serializers.CharField(help_text="Ed25519")
+    signature = serializers.CharField(
+        allow_null=True,
+        help_text="base64 signature of 'attest-tree-head:v1\\n<tree_size>\\n<root_hash>\\n<timestamp>\\n'",
+    )
+
+
+class LogKeySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    key_id = serializers.CharField()
+    algorithm = serializers.CharField()
+    public_key = serializers.CharField(help_text="base64 of the raw 32-byte Ed25519 public key")
+    status = serializers.ChoiceField(choices=["current", "retired"])
+
+
+class LogEntryFieldsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    seq = serializers.IntegerField(help_text="index + 1")
+    at = serializers.CharField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    payload = serializers.JSONField()
+    prev_hash = serializers.CharField(help_text="the entry before's SHA-256 (hash chain)")
+
+
+class LogEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    index = serializers.IntegerField(help_text="0-based leaf index")
+    leaf_hash = serializers.CharField(help_text="SHA-256(0x00 || canonical JSON of entry), hex")
+    entry = LogEntryFieldsSerializer()
+
+
+class LogEntriesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    entries = LogEntrySerializer(many=True)
+
+
+class InclusionProofSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    index = serializers.IntegerField()
+    tree_size = serializers.IntegerField()
+    leaf_hash = serializers.CharField()
+    audit_path = serializers.ListField(child=serializers.CharField(), help_text="RFC 6962 PATH, leaf side first")
+
+
+class ConsistencyProofSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    first = serializers.IntegerField()
+    second = serializers.IntegerField()
+    consistency_path = serializers.ListField(child=serializers.CharField(), help_text="RFC 6962 PROOF")
