@@ -35,9 +35,12 @@ def _int(request: Request, name: str, *, default: int | None = None) -> int | No
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise exceptions.ValidationError({name: ["expected an integer"]}) from None
+    if value < 0:
+        raise exceptions.ValidationError({name: ["expected 0 or more"]})
+    return value
 
 
 def _required(request: Request, name: str) -> int:
@@ -48,10 +51,15 @@ def _required(request: Request, name: str) -> int:
 
 
 def _answer(call: Any) -> Any:
+    """A size or index beyond the newest signed head names nothing the log has: 404."""
     try:
         return call()
     except logproofs.LogRequestError as exc:
-        raise exceptions.ValidationError({"detail": [str(exc)]}) from None
+        raise exceptions.NotFound(str(exc)) from None
+
+
+def _counted(name: str, description: str, *, required: bool = False) -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "integer", "minimum": 0}, description=description, required=required)
 
 
 class LogHeadApi(CachedApiView):
@@ -87,15 +95,14 @@ class LogEntriesApi(CachedApiView):
     @extend_schema(
         summary="Log entries by range",
         parameters=[
-            OpenApiParameter("start", int, description="first index (0-based)", required=True),
-            OpenApiParameter("end", int, description=f"index after the last; at most start + {logproofs.MAX_ENTRIES}"),
+            _counted("start", "first index (0-based)", required=True),
+            _counted("end", f"index after the last; at most start + {logproofs.MAX_ENTRIES} are served"),
         ],
         responses={200: LogEntriesSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         start = _required(request, "start")
-        end = _int(request, "end", default=start + logproofs.MAX_ENTRIES)
-        assert end is not None
+        end = max(start, _int(request, "end", default=start + logproofs.MAX_ENTRIES) or 0)
         entries = _answer(lambda: logproofs.entries_range(start=start, end=end))
         return Response({"start": start, "end": start + len(entries), "entries": entries})
 
@@ -108,8 +115,8 @@ class LogInclusionApi(CachedApiView):
     @extend_schema(
         summary="Inclusion proof",
         parameters=[
-            OpenApiParameter("index", int, description="the entry's 0-based index", required=True),
-            OpenApiParameter("tree_size", int, description="a signed head's size; default the newest"),
+            _counted("index", "the entry's 0-based index", required=True),
+            _counted("tree_size", "a signed head's size; default the newest"),
         ],
         responses={200: InclusionProofSerializer, **ERROR_RESPONSES},
     )
@@ -127,8 +134,8 @@ class LogConsistencyApi(CachedApiView):
     @extend_schema(
         summary="Consistency proof",
         parameters=[
-            OpenApiParameter("first", int, description="the older head's size", required=True),
-            OpenApiParameter("second", int, description="the newer head's size; default the newest"),
+            _counted("first", "the older head's size", required=True),
+            _counted("second", "the newer head's size; default the newest"),
         ],
         responses={200: ConsistencyProofSerializer, **ERROR_RESPONSES},
     )
