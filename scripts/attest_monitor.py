@@ -4,24 +4,12 @@
     python scripts/attest_monitor.py --api https://attest.example --state monitor.json
     python scripts/attest_monitor.py --api URL --state PATH --run 42 --rpc https://archive-node
 
-Standalone: Python's standard library, ``requests`` and ``cryptography``; no Django, nothing else
-from Attest (copy this file anywhere). Each run:
-
-1. reads the published keys (trusted on first use, then pinned in PATH: a new key needs ``--trust-key``);
-2. checks the current signed tree head's signature;
-3. checks it against the last head in PATH: never smaller, never older, the same root at the same
-   size, and a valid RFC 6962 consistency proof from the old size to the new one;
-4. re-downloads the entries (all of them up to ``--full-below`` entries, else only the new ones
-   plus a random sample) and recomputes leaf hashes, the hash chain and the Merkle root, so an entry
-   edited behind the tree's back, a missing entry or a root that does not match its entries fails;
-5. checks that no entry exists beyond the signed head (rows appended without the signing key);
-6. spot-checks the latest publications of every coin: each answer's log entry, its inclusion proof
-   and signed head, its figures against the entry, and the entry's inclusion in the current head;
-7. saves the head in PATH (only when everything passed).
-
-Exit 0 when everything checks out, 1 on tampering (truncation, fork, rewrite, bad signature, a head
-that went backwards, an unknown key), 2 when the API cannot be read. The last line says what was checked.
-``--run ID`` also re-derives a run from its public bundle and the chain (see ``run_check``).
+Standalone (the standard library, ``requests`` and ``cryptography``; copy it anywhere). Each run
+checks the signed head (keys pinned on first use), its consistency with the last head kept in
+PATH, the entries themselves (re-hashed, or sampled above ``--full-below``), that nothing lies
+beyond the head, and the latest publications' answers offline; then saves the head. Exit 0: all
+checked; 1: tampering (truncation, fork, rewrite, bad or unknown signature, a head gone backwards);
+2: the API could not be read. The last line says what was checked. docs/transparency-log.md.
 """
 
 from __future__ import annotations
@@ -32,6 +20,7 @@ import hashlib
 import json
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +28,8 @@ import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-PAGE = 1000
-HEADS_KEPT = 1000
+PAGE, HEADS_KEPT = 1000, 1000  # entries per request; heads kept in the state file
+HEAD_RETRIES = 8  # seconds to wait for a head that covers an entry already served
 
 
 class Tampered(Exception):
@@ -48,10 +37,7 @@ class Tampered(Exception):
 
 
 class Unreadable(Exception):
-    """The server failed (5xx): nothing can be concluded from it."""
-
-
-# --- RFC 6962 / 9162 hashing and proof verification --------------------------------------------------
+    """The server (or the RPC node) failed: nothing can be concluded from it."""
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -66,16 +52,25 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def prefix_roots(leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """The root of every prefix of ``leaves`` whose size is in ``sizes``, in one pass (O(n + k log n))."""
+    stack: list[tuple[int, bytes]] = []  # perfect subtrees of the prefix: (level, hash), right edge last
+    roots = {0: hashlib.sha256(b"").digest()}
+    for size, leaf in enumerate(leaves, start=1):
+        level, h = 0, leaf
+        while stack and stack[-1][0] == level:
+            h, level = node_hash(stack.pop()[1], h), level + 1
+        stack.append((level, h))
+        if size in sizes:
+            r = stack[-1][1]
+            for _, left in reversed(stack[:-1]):
+                r = node_hash(left, r)
+            roots[size] = r
+    return roots
+
+
 def root_of(leaves: list[bytes]) -> bytes:
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    level = list(leaves)
-    while len(level) > 1:
-        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
-    return level[0]
+    return prefix_roots(leaves, {len(leaves)})[len(leaves)]
 
 
 def inclusion_verify(index: int, size: int, leaf: bytes, path: list[bytes], root: bytes) -> bool:
@@ -166,9 +161,6 @@ def answer_check(licence: dict[str, Any], keys: dict[str, str]) -> dict[str, Any
     return dict(log)
 
 
-# --- talking to the API ------------------------------------------------------------------------------
-
-
 class Api:
     def __init__(self, base: str, timeout: float = 30) -> None:
         self.base, self.timeout, self.session = base.rstrip("/"), timeout, requests.Session()
@@ -186,7 +178,7 @@ class Api:
         while start + len(out) < end:
             page = self.get("log/entries/", start=start + len(out), end=min(end, start + len(out) + PAGE))["entries"]
             if not page:
-                break
+                return out
             out.extend(page)
         return out
 
@@ -198,8 +190,7 @@ def entries_check(entries: list[dict[str, Any]], start: int, prev_hash: str | No
         index, entry = start + offset, item["entry"]
         if item["index"] != index or entry["seq"] != index + 1:
             raise Tampered(f"entry at index {index} says it is #{entry['seq']} (entries deleted or inserted)")
-        body = canonical(entry)
-        leaf = leaf_hash(body)
+        leaf = leaf_hash(body := canonical(entry))
         if leaf.hex() != item["leaf_hash"]:
             raise Tampered(f"entry #{index + 1} does not hash to its leaf hash (edited)")
         if prev_hash is not None and entry["prev_hash"] != prev_hash:
@@ -256,9 +247,10 @@ class Monitor:
             if len(served) < n:
                 raise Tampered(f"the head covers {n} entries but the log serves {len(served)} (entries deleted)")
             leaves = entries_check(served, 0, "0" * 64)
+            roots = prefix_roots(leaves, {h["tree_size"] for h in [*seen, head] if h["tree_size"] <= n})
             for old in [*seen, head]:
                 size = old["tree_size"]
-                if size <= n and root_of(leaves[:size]).hex() != old["root_hash"]:
+                if size <= n and roots[size].hex() != old["root_hash"]:
                     raise Tampered(f"the entries do not make the root of the head of size {size} (history rewritten)")
             self.checked.append(f"all {n} entries re-hashed against every saved head")
         else:
@@ -270,10 +262,20 @@ class Monitor:
         if self.api.get("log/entries/", start=n, end=n + 1)["entries"]:
             # An entry and its head commit together, so a head read after the entry covers it, unless
             # the entry was written without the key.
-            newer = self.api.get("log/head/")
+            newer = self.head_covering(n + 1)
             if newer["tree_size"] <= n:
                 raise Tampered(f"entry #{n + 1} exists beyond the signed head of size {n}: appended without the key")
             self.checked.append(f"the log grew to {newer['tree_size']} while being checked")
+
+    def head_covering(self, size: int) -> dict[str, Any]:
+        """The newest head, asked again for a while: each server process may reuse an answer for a
+        few seconds (API_CACHE_SECONDS), so the head can lag the entries it already serves."""
+        for _ in range(HEAD_RETRIES):
+            head: dict[str, Any] = self.api.get("log/head/")
+            if head["tree_size"] >= size:
+                break
+            time.sleep(1)
+        return head
 
     def inclusion(self, index: int, head: dict[str, Any]) -> dict[str, Any]:
         entries = self.api.get("log/entries/", start=index, end=index + 1)["entries"]
@@ -299,7 +301,7 @@ class Monitor:
             for licence in coin.get("licences", [])[: max(0, self.publications - done)]:
                 log = answer_check(licence, keys)
                 if log["tree_head"]["tree_size"] > head["tree_size"]:  # published while we were checking
-                    head = self.api.get("log/head/")
+                    head = self.head_covering(log["tree_head"]["tree_size"])
                     head_check(head, keys)
                     if log["tree_head"]["tree_size"] > head["tree_size"]:
                         raise Tampered(f"publication {licence['publication_id']} cites a head newer than the newest")
@@ -325,11 +327,10 @@ class Monitor:
 
 
 def run_check(api: Api, run_id: int, rpc: str | None) -> str:
-    """Re-derive a run from its public bundle: its input hash, the log entry that recorded it, and (with
-    --rpc) every reading's block and raw values re-read from the chain at the pinned block hash."""
+    """A run from its public bundle: inputs against input_hash; with --rpc, every reading re-read at its block hash."""
     bundle = api.get(f"runs/{run_id}/bundle/")
     inputs = bundle["inputs"]
-    if hashlib.sha256(canonical(inputs)).hexdigest() != bundle["input_hash"]:
+    if hashlib.sha256(canonical(inputs)).hexdigest() != bundle["run"]["input_hash"]:
         raise Tampered(f"run {run_id}: its inputs do not hash to its input_hash (edited)")
     said = [f"run {run_id}: inputs hash to its input_hash"]
     if rpc:
@@ -355,7 +356,7 @@ def run_check(api: Api, run_id: int, rpc: str | None) -> str:
 def _rpc(session: requests.Session, url: str, method: str, params: list[Any]) -> Any:
     answer = session.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=30).json()
     if "error" in answer:
-        raise Tampered(f"{method}: {answer['error']}")
+        raise Unreadable(f"{method}: {answer['error']}")
     return answer["result"]
 
 

@@ -59,3 +59,15 @@ def test_sizes_beyond_the_newest_head_are_404_and_ranges_are_capped():
     assert client.get("/api/v1/log/entries/", {"start": -1}).status_code == 400
     entries = client.get("/api/v1/log/entries/", {"start": 0, "end": 5000}).json()
     assert entries["start"] == 0 and entries["end"] == len(entries["entries"]) == min(size, 1000)
+
+
+class _ClientApi:
+    """The monitor's Api over Django's test client (no server needed)."""
+
+    def get(self, path: str, **params: object) -> object:
+        return Client().get(f"/api/v1/{path}", params).json()
+
+
+def test_the_monitor_rederives_a_run_from_its_public_bundle():
+    _, run = api_data.coin(f"L{secrets.token_hex(3).upper()}")
+    assert MONITOR.run_check(_ClientApi(), run.pk, None) == f"run {run.pk}: inputs hash to its input_hash"
