@@ -64,7 +64,7 @@ def test_sizes_beyond_the_newest_head_are_404_and_ranges_are_capped():
 class _ClientApi:
     """The monitor's Api over Django's test client (no server needed)."""
 
-    def get(self, path: str, **params: object) -> object:
+    def get(self, path: str, **params: int) -> object:
         return Client().get(f"/api/v1/{path}", params).json()
 
 
