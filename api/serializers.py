@@ -230,6 +230,7 @@ class PublicationSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="SHA-256 (hex) of `content` as canonical JSON: sorted keys, separators ',' ':', UTF-8"
     )
     content = serializers.JSONField(help_text="what was published, exactly as hashed")
+    log = PublicationLogSerializer(allow_null=True, help_text="its transparency-log entry, proof and signed head")
 
 
 class StablecoinSerializer(_FiguresSerializer):

@@ -31,6 +31,8 @@ def test_a_published_answer_carries_a_signed_entry_a_wallet_can_check_offline():
         MONITOR.answer_check(forged, keys)
     with pytest.raises(MONITOR.Tampered, match="does not trust"):
         MONITOR.answer_check(licence, {})
+    publication = client.get(f"/api/v1/publications/{licence['publication_id']}/").json()
+    assert publication["log"] == log and publication["content_hash"] == log["entry"]["payload"]["content_hash"]
     # The history point names the same entry; the current head still includes it.
     [point] = client.get(f"/api/v1/stablecoins/{coin.symbol}/history/").json()["results"]
     assert point["log_index"] == log["index"] and point["tree_size"] == log["index"] + 1
