@@ -29,7 +29,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 PAGE, HEADS_KEPT = 1000, 1000  # entries per request; heads kept in the state file
-HEAD_RETRIES = 8  # seconds to wait for a head that covers an entry already served
 
 
 class Tampered(Exception):
@@ -202,7 +201,7 @@ def entries_check(entries: list[dict[str, Any]], start: int, prev_hash: str | No
 
 class Monitor:
     def __init__(self, api: Api, state: dict[str, Any], *, full_below: int, sample: int, publications: int) -> None:
-        self.api, self.state = api, state
+        self.api, self.state, self.settle = api, state, 3
         self.full_below, self.sample, self.publications = full_below, sample, publications
         self.checked: list[str] = []
 
@@ -270,7 +269,7 @@ class Monitor:
     def head_covering(self, size: int) -> dict[str, Any]:
         """The newest head, asked again for a while: each server process may reuse an answer for a
         few seconds (API_CACHE_SECONDS), so the head can lag the entries it already serves."""
-        for _ in range(HEAD_RETRIES):
+        for _ in range(self.settle + 1):
             head: dict[str, Any] = self.api.get("log/head/")
             if head["tree_size"] >= size:
                 break
@@ -370,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publications", type=int, default=20, help="latest publications spot-checked")
     parser.add_argument("--run", type=int, help="also re-derive this run from its bundle")
     parser.add_argument("--rpc", help="an archive node's JSON-RPC URL for --run")
+    parser.add_argument("--settle", type=int, default=3, help="seconds the server may reuse an answer (API cache)")
     args = parser.parse_args(argv)
     state = json.loads(args.state.read_text()) if args.state.exists() else {}
     if state.get("api") not in (None, args.api.rstrip("/")):

@@ -20,7 +20,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def monitor(url: str, state: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "attest_monitor.py"), "--api", url, "--state", str(state), *extra],
+        # --settle 0: the tests turn the API's answer reuse off (API_CACHE_SECONDS=0), so nothing lags.
+        [
+            sys.executable,
+            str(REPO / "scripts" / "attest_monitor.py"),
+            "--api",
+            url,
+            "--state",
+            str(state),
+            "--settle",
+            "0",
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
