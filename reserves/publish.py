@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
-from reserves.documents import history_point_text
+from reserves.documents import answer_figures, history_point_text
 from reserves.freshness import coin_freshness, single_source_of
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
 from reserves.runtypes import RunOutputs, run_outputs_of
@@ -182,13 +182,12 @@ def publication_publish(
             findings=findings,
             content_hash=content_hash,
         )
-        # Its history point names it, so it is written once the row has its id (same transaction).
-        publication.point = history_point_text(publication)
-        publication.save(update_fields=["point"])
         PublicationHead.objects.update_or_create(
             stablecoin=stablecoin, profile=profile, defaults={"publication": publication}
         )
-        audit_append(
+        # The entry carries the published figures and blocks, so a wallet holding one API answer can
+        # check them against the signed log offline (docs/transparency-log.md).
+        entry = audit_append(
             actor="system",
             action="publication.created",
             object_type="publication",
@@ -198,9 +197,16 @@ def publication_publish(
                 "profile": profile,
                 "verdict": publication.verdict,
                 "run": content["run"],
+                "input_hash": content["input_hash"],
                 "content_hash": content_hash,
+                "figures": answer_figures(content["figures"]),
+                "blocks": content["blocks"],
+                "attestation_version": content["attestation_version"],
             },
         )
+        # Its history point names it and its log entry, so it is written last (same transaction).
+        publication.point = history_point_text(publication, entry.seq - 1)
+        publication.save(update_fields=["point"])
     return publication
 
 

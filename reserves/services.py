@@ -231,7 +231,12 @@ def reconciliation_run(
                 "stablecoin": stablecoin.symbol,
                 "profile": profile,
                 "input_hash": input_hash,
+                # What the run concluded, so a later edit of its stored outputs shows against the log.
+                "output_hash": hashlib.sha256(canonical_json(outputs).encode()).hexdigest(),
                 "status": run.status,
+                "trigger": trigger,
+                "rulepack_version": run.rulepack_version,
+                "attestation": attestation.pk if attestation else None,
             },
         )
         _apply_flags(run)
@@ -245,7 +250,14 @@ def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: d
         action=f"flag.{kind}",
         object_type="flag",
         object_id=flag.pk,
-        payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "profile": flag.profile, "run": run.pk},
+        payload={
+            "stablecoin": run.stablecoin.symbol,
+            "rule": flag.rule,
+            "profile": flag.profile,
+            "run": run.pk,
+            "severity": flag.severity,
+            "note": note[:300],
+        },
     )
     if kind in ("opened", "resolved"):
         notifications_queue(flag=flag, event=f"flag.{kind}")
