@@ -31,6 +31,7 @@ class Facts:
     holdings: list[HoldingView]
     eligible: Decimal | None  # eligible reserves after exclusions and haircuts; None without an attestation
     evaluated_at: datetime
+    unverified: Decimal = Decimal(0)  # what holdings that could not be verified would add (HoldingView)
 
     @property
     def attestation(self) -> AttestationInputs | None:
@@ -80,6 +81,12 @@ def _per_holding(rule: str, f: Facts, what: str) -> Outcome:
 
 
 def r1_full_backing(params: dict[str, Any], f: Facts) -> Outcome:
+    """Verified eligible reserves against par value outstanding.
+
+    Holdings that could not be verified do not count (packs of 2026.12 on: ``unverified_holdings:
+    exclude``). When only they would close the gap, R1 is not evaluable rather than failed: the
+    shortfall is not proven, and the backing is not shown either.
+    """
     missing = _needs_backing(f)
     if missing or f.eligible is None or f.par_outstanding is None:
         return "not_evaluable", missing or "", {}
@@ -88,10 +95,19 @@ def r1_full_backing(params: dict[str, Any], f: Facts) -> Outcome:
         "par_outstanding": _s(f.par_outstanding),
         "headroom": _s(f.eligible - f.par_outstanding),
     }
+    if f.unverified:
+        figures["unverified_reserves"] = _s(f.unverified)
     if f.eligible >= f.par_outstanding:
         return (
             "pass",
             f"eligible reserves {f.eligible} {f.currency} cover par value outstanding {f.par_outstanding}",
+            figures,
+        )
+    if f.eligible + f.unverified >= f.par_outstanding:
+        return (
+            "not_evaluable",
+            f"verified eligible reserves {f.eligible} {f.currency} are below par value outstanding "
+            f"{f.par_outstanding}; holdings worth {f.unverified} could not be verified",
             figures,
         )
     return (
@@ -114,7 +130,12 @@ def r2_eligible_only(params: dict[str, Any], f: Facts) -> Outcome:
 
 def r3_buffer(params: dict[str, Any], f: Facts) -> Outcome:
     raw = f.licence.get("buffer_min")
-    buffer = Decimal(raw if raw is not None else params["buffer_min"])
+    if raw is None:
+        raw = params["buffer_min"]
+    if raw is None:
+        # The regime names no number (HK: "appropriate"); only the licence can set one.
+        return "not_evaluable", "the licence sets no buffer and the regime gives no number", {"buffer_min": None}
+    buffer = Decimal(raw)
     if buffer == 0:
         return "not_applicable", "no buffer is set for this licence", {"buffer_min": "0"}
     missing = _needs_backing(f)
@@ -148,6 +169,41 @@ def r8_currency(params: dict[str, Any], f: Facts) -> Outcome:
 
 
 def r11_deposit_minimum(params: dict[str, Any], f: Facts) -> Outcome:
+    """Deposits at least a share of the base: of eligible reserves under packs before 2026.12; of the
+    funds received (par value outstanding, ``basis``), at the institutions listed, from 2026.12 on."""
+    if "basis" not in params:
+        return _r11_of_reserves(params, f)
+    if f.attestation is None or f.eligible is None or f.par_outstanding is None:
+        return "not_evaluable", _needs_backing(f) or "no supply reading yet", {}
+    institutions = params["institution_types"]
+    deposits = sum(
+        (
+            h.eligible_value
+            for h in f.holdings
+            if h.data["asset_class"] in params["deposit_classes"] and h.data.get("custodian_type") in institutions
+        ),
+        Decimal(0),
+    )
+    base = f.par_outstanding
+    share = Decimal(params["min_share"])
+    figures: dict[str, Any] = {"deposits": str(deposits), "par_outstanding": str(base), "min_share": str(share)}
+    where = f"deposits at {', '.join(institutions)} institutions"
+    if deposits < base * share:
+        return "fail", f"{where} {deposits} are below {_pct(share)} of the funds received {base}", figures
+    draft = params.get("draft_significant_min_share")
+    if draft is not None and f.licence.get("significant"):
+        figures["draft_significant_min_share"] = str(draft)
+        if deposits < base * Decimal(draft):
+            return (
+                "warn",
+                f"{where} {deposits} meet {_pct(share)} but not the {_pct(Decimal(draft))} of the draft RTS "
+                f"for significant tokens (not in force)",
+                figures,
+            )
+    return "pass", f"{where} {deposits} are at least {_pct(share)} of the funds received {base}", figures
+
+
+def _r11_of_reserves(params: dict[str, Any], f: Facts) -> Outcome:
     if f.attestation is None or f.eligible is None:
         return "not_evaluable", "no submitted attestation", {}
     share = Decimal(params["significant_min_share" if f.licence.get("significant") else "min_share"])
@@ -165,8 +221,9 @@ def r12_concentration(params: dict[str, Any], f: Facts) -> Outcome:
         return "not_evaluable", "no submitted attestation", {}
     limit = Decimal(params["max_share"])
     exposure: dict[str, Decimal] = defaultdict(Decimal)
+    classes = params["exposure_classes"]
     for h in f.holdings:
-        if h.data["asset_class"] in params["exposure_classes"]:
+        if classes == "all" or h.data["asset_class"] in classes:
             exposure[" ".join(h.data["custodian"].split()).casefold()] += h.eligible_value
     over = {k: v for k, v in exposure.items() if v > f.eligible * limit}
     figures = {"max_share": str(limit), "exposures": {k: str(v) for k, v in sorted(exposure.items())}}
@@ -252,7 +309,9 @@ def _report_age(params: dict[str, Any], f: Facts, max_days: int, types: list[str
 
 
 def r22_weekly(params: dict[str, Any], f: Facts) -> Outcome:
-    return _report_age(params, f, int(params["max_age_days"]), None)
+    # Packs before 2026.12 counted a report of any type and no publication lag.
+    lag = int(params.get("lag_days", 0))
+    return _report_age(params, f, int(params["max_age_days"]) + lag, params.get("report_types"))
 
 
 def r23_monthly(params: dict[str, Any], f: Facts) -> Outcome:
@@ -260,20 +319,52 @@ def r23_monthly(params: dict[str, Any], f: Facts) -> Outcome:
 
 
 def r24_attestation_fresh(params: dict[str, Any], f: Facts) -> Outcome:
-    interval = int(f.licence.get("attestation_interval_days") or params["interval_days"])
-    return _report_age(params, f, interval + int(params["lag_days"]), params["report_types"])
+    if params.get("applies_to") == "significant" and not f.licence.get("significant"):
+        return "not_applicable", "the periodic audit applies to significant tokens only", {}
+    interval = f.licence.get("attestation_interval_days") or params["interval_days"]
+    if interval is None:
+        return "not_evaluable", "the licence sets no attestation interval and the regime gives none", {}
+    return _report_age(params, f, int(interval) + int(params["lag_days"]), params["report_types"])
 
 
 def r25_opinion(params: dict[str, Any], f: Facts) -> Outcome:
-    if f.attestation is None:
+    """The opinion (and, where the pack asks, the engagement) of the newest independent report.
+
+    Packs of 2026.12 on name ``report_types``: the newest standing attestation or audit is judged
+    (``inputs["latest_assurance"]``), not whatever report was filed last; a blank opinion fails
+    (``missing: fail``); ``engagement_types`` and ``assurance_levels`` rule out agreed-upon
+    procedures, reviews and limited assurance.
+    """
+    if "report_types" in params:
+        report: Mapping[str, Any] | None = f.inputs.get("latest_assurance")
+        if report is None:
+            return "not_evaluable", "no independent attestation or audit has been filed", {}
+    elif f.attestation is None:
         return "not_evaluable", "no submitted attestation", {}
-    opinion = f.attestation.get("opinion") or ""
-    figures = {"opinion": opinion, "assurance_level": f.attestation.get("assurance_level") or ""}
+    else:
+        report = f.attestation
+    opinion = report.get("opinion") or ""
+    figures = {"opinion": opinion, "assurance_level": report.get("assurance_level") or ""}
+    if "report_types" in params:
+        figures |= {
+            "report": f"{report.get('report_type')} as of {str(report.get('as_of'))[:10]} v{report.get('version')}",
+            "engagement_type": report.get("engagement_type") or "",
+        }
+    problems = []
     if not opinion:
-        return "not_evaluable", "no opinion recorded", figures
-    if opinion in params["accepted"]:
-        return "pass", f"{opinion} opinion", figures
-    return "fail", f"{opinion} opinion", figures
+        if params.get("missing") != "fail":
+            return "not_evaluable", "no opinion recorded", figures
+        problems.append("no opinion recorded")
+    elif opinion not in params["accepted"]:
+        problems.append(f"{opinion} opinion")
+    for key, label in (("engagement_type", "engagement_types"), ("assurance_level", "assurance_levels")):
+        allowed = params.get(label)
+        if allowed is not None and (report.get(key) or "") not in allowed:
+            stated = str(report.get(key) or "").replace("_", " ") or "none stated"
+            problems.append(f"{key.replace('_', ' ')} {stated}, not {' or '.join(allowed)}")
+    if problems:
+        return "fail", "; ".join(problems), figures
+    return "pass", f"{opinion} opinion", figures
 
 
 def r26_certification(params: dict[str, Any], f: Facts) -> Outcome:
@@ -282,6 +373,8 @@ def r26_certification(params: dict[str, Any], f: Facts) -> Outcome:
         return "not_evaluable", "no submitted attestation", {}
     fields = ("ceo_name", "ceo_certified_at", "cfo_name", "cfo_certified_at")
     if not any(a.get(k) for k in fields):
+        if params.get("missing") == "fail":
+            return "fail", "no CEO or CFO certification recorded", dict.fromkeys(fields, "")
         return "not_evaluable", "no certification recorded", {}
     as_of = parse_time(a["as_of"])
     problems = [f"no {k}" for k in fields if not a.get(k)]
