@@ -39,11 +39,8 @@ def _decimal(value: str | None) -> Decimal | None:
 class Indicative:
     """Latest supply against the last attested reserves: the current headroom, never the verdict."""
 
+    label: str  # says what it is, in words
     data: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        return str(self.data.get("label", ""))
 
     def figure(self, name: str) -> Decimal | None:
         value = self.data.get("figures", {}).get(name)
@@ -125,7 +122,7 @@ class _Shown:
     def indicative(self) -> Indicative | None:
         """The current indicative headroom beside the verdict, labelled as such; None when there is none."""
         data = self.shown.indicative if self.shown else {}
-        return Indicative(data) if data else None
+        return Indicative(str(data.get("label", "")), data) if data else None
 
     @property
     def review_status(self) -> str:
