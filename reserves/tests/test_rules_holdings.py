@@ -200,3 +200,10 @@ def test_r14_encumbered_holdings_do_not_count():
 )
 def test_r15_segregation(extra, expected):
     assert outcome(compute(inputs("HK", [holding("100", **extra)])), "R15") == expected
+
+
+@pytest.mark.parametrize(("profile", "expected"), [("US_NYDFS", "fail"), ("HK", "pass"), ("US_GENIUS", "pass")])
+def test_r15_nydfs_custody_excludes_central_banks(profile, expected):
+    # Issue 17 point 5: NYDFS reserves sit with depository institutions or DFS-approved custodians.
+    out = compute(inputs(profile, [holding("100", custodian_type="central_bank")]))
+    assert outcome(out, "R15") == expected

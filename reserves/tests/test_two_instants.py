@@ -20,10 +20,6 @@ from reserves.verdict import BACKED, INDICATIVE_LABEL
 
 pytestmark = pytest.mark.django_db
 
-# Relative to the clock: the publication judges chain data by its age.
-NOW = datetime.now(UTC).replace(microsecond=0)
-AS_OF = NOW - timedelta(days=1)
-
 
 @pytest.fixture
 def coin() -> Stablecoin:
@@ -51,30 +47,33 @@ def _reading(coin: Stablecoin, block: int, at: datetime, tokens: int) -> SupplyR
 
 
 def test_the_verdict_is_judged_at_the_as_of_instant_and_the_latest_supply_is_indicative(coin):
+    # Relative to the clock (read when the test runs): the publication judges chain data by its age.
+    now = datetime.now(UTC).replace(microsecond=0)
+    as_of = now - timedelta(days=1)
     user = get_user_model().objects.get(username="issuer_alice")
     attestation = attestation_submit(
         user=user,
         attestation=attestation_create(
             user=user,
             stablecoin=coin,
-            as_of=AS_OF,
+            as_of=as_of,
             as_of_timezone="UTC",
             holdings=[HoldingInput("demand_deposit", "Bank", "USD", Decimal("101"))],
         ),
     )
-    at_as_of = _reading(coin, 10, AS_OF - timedelta(seconds=30), 100)
+    at_as_of = _reading(coin, 10, as_of - timedelta(seconds=30), 100)
     # The attestation's own run, as attestation_reconcile makes it once it has pinned supply at the as-of.
     reconciliation_run(
         stablecoin=coin,
         attestation=attestation,
         readings=[at_as_of],
         trigger="attestation",
-        now=NOW,
+        now=now,
         readings_basis="as_of",
     )
-    _reading(coin, 20, NOW - timedelta(seconds=30), 120)  # 20 more tokens minted since
+    _reading(coin, 20, now - timedelta(seconds=30), 120)  # 20 more tokens minted since
 
-    [verdict_run] = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW)
+    [verdict_run] = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=now)
 
     # Before: the latest 120 tokens were compared with the reserves of the day before: "under-collateralised".
     assert verdict_run.inputs["readings_basis"] == "as_of" and verdict_run.outstanding == Decimal(100)
@@ -96,7 +95,8 @@ def test_the_verdict_is_judged_at_the_as_of_instant_and_the_latest_supply_is_ind
 
 
 def test_without_an_attestation_the_latest_supply_is_the_only_instant_and_says_so(coin):
-    _reading(coin, 20, NOW - timedelta(seconds=30), 120)
-    stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=NOW)
+    now = datetime.now(UTC).replace(microsecond=0)
+    _reading(coin, 20, now - timedelta(seconds=30), 120)
+    stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=now)
     published = PublicationHead.objects.get(stablecoin=coin).publication
     assert (published.readings_basis, published.indicative) == ("latest", {})
