@@ -104,7 +104,6 @@ class Deployment(models.Model):
         help_text="where the proxy keeps its implementation, as loadregistry found it",
     )
 
-
     # The evidence that this address is the coin's (shown on the public page): all three or none.
     evidence_kind = models.CharField(max_length=24, choices=AddressEvidence.choices, blank=True)
     evidence_url = models.URLField(max_length=500, blank=True, help_text="the register entry or the announcement")
