@@ -20,6 +20,7 @@ from reserves.rulepacks import FILES, rulepack_load
 from reserves.rulepacks.citations import BEGIN, END, sources_markdown
 from reserves.runtypes import inputs_from_json
 
+
 def _numbers(value: Any) -> Any:
     """Amounts compared as numbers: the engine now writes a zero as 0.000000000000000000 where it wrote 0E-18."""
     if isinstance(value, dict):
