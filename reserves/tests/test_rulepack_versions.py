@@ -3,7 +3,8 @@
 Every run stores its whole pack (``inputs.rulepack``, with its version and SHA-256), so a run is
 recomputed under the pack it used. ``data/runs_2026_11.json`` holds inputs and outputs written by the
 engine of pack 2026.11.2 (before issue 17 changed what the rules read): they must still recompute to
-exactly what was stored (amounts compared as numbers), though the same holdings are judged differently under today's packs.
+exactly what was stored (amounts compared as numbers), though the same holdings are judged differently
+under today's packs.
 """
 
 from __future__ import annotations
