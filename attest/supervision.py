@@ -16,8 +16,9 @@ from django.db import models
 
 from attest.fields import ExactDecimalField
 
-MONEY_DIGITS, MONEY_PLACES = 24, 6
-TOKEN_DIGITS, TOKEN_PLACES = 40, 18
+# Amounts of money as attest/models.py bounds them (that module imports this one first, so they are
+# repeated here); a token amount has no bound, like IssuerFigure.outstanding (attest/fields.py).
+MONEY_DIGITS, MONEY_PLACES = 25, 6
 
 
 class Redemption(models.Model):
@@ -29,9 +30,7 @@ class Redemption(models.Model):
     stablecoin = models.ForeignKey("attest.Stablecoin", on_delete=models.PROTECT, related_name="redemptions")
     request_id = models.CharField(max_length=100, help_text="the issuer's own reference for the request")
     received_at = models.DateTimeField()
-    amount = ExactDecimalField(
-        max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES, validators=[MinValueValidator(Decimal(0))]
-    )
+    amount = ExactDecimalField(validators=[MinValueValidator(Decimal(0))])  # tokens, exact at any size
     settled_at = models.DateTimeField(null=True, blank=True)
     fee = ExactDecimalField(
         max_digits=MONEY_DIGITS,

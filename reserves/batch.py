@@ -2,10 +2,11 @@
 
 ``run_inputs_many`` builds, for each coin and licence, exactly what ``reserves.inputs.run_inputs``
 builds for one (a test holds them equal): the standing attestation, the latest readings, the newest
-report of each type, the ledger's findings and the supervision data (reserves/supervision.py). It
-issues the same queries whether it judges one coin or a thousand, so the queries per coin fall as the
-batch grows. ``judge_many`` computes every rule for each; storing runs and moving flags stays one coin
-at a time in ``reconciliation_run`` (a run's audit entry and flag changes share the coin's row lock).
+report of each type and the newest independent one, the ledger's findings and the supervision data
+(reserves/supervision.py). It issues the same queries whether it judges one coin or a thousand, so
+the queries per coin fall as the batch grows. ``judge_many`` computes every rule for each; storing
+runs and moving flags stays one coin at a time in ``reconciliation_run`` (a run's audit entry and
+flag changes share the coin's row lock).
 bench/reconcile.py measures it at market scale.
 """
 
@@ -23,9 +24,17 @@ from attest.selectors import CADENCE_STATUSES, attestations_standing
 from chain.models import Deployment, LedgerCheck, ReadingStatus, SupplyReading
 from reserves import supervision
 from reserves.compute import INPUTS_FORMAT, compute
-from reserves.inputs import HOLDING_FIELDS, _json_value, attestation_inputs, evaluation_instant, ledger_finding
+from reserves.inputs import (
+    ASSURANCE_REPORTS,
+    HOLDING_FIELDS,
+    _json_value,
+    assurance_inputs,
+    attestation_inputs,
+    evaluation_instant,
+    ledger_finding,
+)
 from reserves.rulepacks import rulepack_load, rulepack_sha256
-from reserves.runtypes import AttestationInputs, ReadingJson, RunInputs, RunOutputs, SupplyFinding
+from reserves.runtypes import AssuranceInputs, AttestationInputs, ReadingJson, RunInputs, RunOutputs, SupplyFinding
 
 
 def _standing(ids: list[int]) -> dict[int, AttestationInputs]:
@@ -94,6 +103,18 @@ def _latest_reports(ids: list[int]) -> dict[int, dict[str, str]]:
     return found
 
 
+def _latest_assurance(ids: list[int]) -> dict[int, AssuranceInputs]:
+    """Each coin's newest standing independent report, as ``reserves.inputs.latest_assurance`` gives it."""
+    return {
+        a.stablecoin_id: assurance_inputs(a)
+        for a in Attestation.objects.filter(
+            stablecoin_id__any=ids, status__in=CADENCE_STATUSES, report_type__in=ASSURANCE_REPORTS
+        )
+        .order_by("stablecoin_id", "-as_of", "-version")
+        .distinct("stablecoin_id")
+    }
+
+
 def _ledger(ids: list[int]) -> tuple[set[int], dict[int, list[SupplyFinding]]]:
     checked = set(
         LedgerCheck.objects.filter(deployment__stablecoin_id__any=ids)
@@ -120,6 +141,7 @@ def run_inputs_many(*, stablecoins: Sequence[Stablecoin], now: datetime | None =
     for licence in Licence.objects.filter(stablecoin_id__any=ids).order_by("pk"):
         licences[licence.stablecoin_id].append(licence)
     standing, readings, reports = _standing(ids), _readings(ids), _latest_reports(ids)
+    assurance = _latest_assurance(ids)
     checked, findings = _ledger(ids)
     statements, redemptions = supervision.daily_statements(ids, at), supervision.redemptions(ids, at)
     confirmations, coins_of = supervision.confirmations(ids, at), supervision.issuer_coin_counts(ids)
@@ -153,6 +175,7 @@ def run_inputs_many(*, stablecoins: Sequence[Stablecoin], now: datetime | None =
                 "readings_basis": "latest",
                 "attestation": attestation,
                 "latest_reports": reports.get(coin.pk, {}),
+                "latest_assurance": assurance.get(coin.pk),
                 "supply_findings": findings.get(coin.pk, []),
                 "ledger_checked": coin.pk in checked,
                 "readings": readings.get(coin.pk, []),

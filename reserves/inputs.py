@@ -1,9 +1,10 @@
-"""A run's inputs: everything the judgement depends on, as JSON with exact amounts as strings.
+"""What a reconciliation run is computed from: ``run_inputs`` gathers it from the database.
 
-``run_inputs`` gathers, for one coin under one licence profile, the attestation version with every
-holding field, the readings with their blocks, the whole rule pack and its SHA-256, the licence's
-parameters, the evaluation instant, the newest reports, the chain ledger's findings and the
-supervision data (reserves/supervision.py). reserves/batch.py builds the same for many coins at once.
+Everything the judgement depends on (attestation version with every holding field, the newest
+independent report, readings with their blocks, the whole rule pack and its SHA-256, the licence's
+parameters, the evaluation instant, the chain ledger's findings and the supervision data of
+reserves/supervision.py), as exact JSON (reserves/runtypes.py); ``reserves.compute`` then needs
+nothing else. reserves/batch.py builds the same for many coins at once, from these functions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from attest.exact import amount_text
 from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import CADENCE_STATUSES
 from attest.signing import HOLDING_PAYLOAD_FIELDS
@@ -25,7 +27,7 @@ from chain.models import LedgerCheck, SupplyReading
 from chain.outstanding import reading_json
 from reserves.compute import INPUTS_FORMAT
 from reserves.rulepacks import rulepack_load, rulepack_sha256
-from reserves.runtypes import AttestationInputs, RunInputs, SupplyFinding
+from reserves.runtypes import AssuranceInputs, AttestationInputs, RunInputs, SupplyFinding
 from reserves.supervision import supervision_inputs
 
 # The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
@@ -63,6 +65,34 @@ def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
     return {row["report_type"]: row["newest"].isoformat() for row in rows}
 
 
+ASSURANCE_REPORTS = ("attestation", "audit")
+
+
+def assurance_inputs(a: Attestation) -> AssuranceInputs:
+    return {
+        "id": a.pk,
+        "version": a.version,
+        "report_type": a.report_type,
+        "as_of": a.as_of.isoformat(),
+        "standard": a.standard,
+        "engagement_type": a.engagement_type,
+        "assurance_level": a.assurance_level,
+        "opinion": a.opinion,
+    }
+
+
+def latest_assurance(*, stablecoin: Stablecoin) -> AssuranceInputs | None:
+    """The newest standing independent report (attestation or audit): what R25 judges, whatever was filed since."""
+    a = (
+        Attestation.objects.filter(
+            stablecoin=stablecoin, status__in=CADENCE_STATUSES, report_type__in=ASSURANCE_REPORTS
+        )
+        .order_by("-as_of", "-version")
+        .first()
+    )
+    return None if a is None else assurance_inputs(a)
+
+
 def attestation_inputs(
     a: Attestation, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
 ) -> AttestationInputs:
@@ -88,7 +118,7 @@ def attestation_inputs(
         "cfo_certified_at": _json_value(a.cfo_certified_at),
         "stated_total_reserves": _json_value(a.stated_total_reserves),
         "holdings": [{f: _json_value(h[f]) for f in HOLDING_FIELDS} for h in holdings],
-        "issuer_figures": [{"chain_id": x["chain_id"], "outstanding": str(x["outstanding"])} for x in figures],
+        "issuer_figures": [{"chain_id": x["chain_id"], "outstanding": amount_text(x["outstanding"])} for x in figures],
     }
 
 
@@ -147,7 +177,9 @@ def run_inputs(
         "readings_basis": readings_basis,
         "attestation": None if attestation is None else attestation_inputs(attestation),
         "latest_reports": latest_reports(stablecoin=stablecoin),
-        # Open ledger mismatches fail R18; ``ledger_checked``: has the ledger checked this coin at all.
+        "latest_assurance": latest_assurance(stablecoin=stablecoin),
+        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger/checks.py); R18 fails on
+        # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
         "supply_findings": list(supply_findings if supply_findings is not None else findings),
         "ledger_checked": checked,
         "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],

@@ -1,9 +1,10 @@
 """Reconciliation runs and flags: the writes of `reserves`.
 
 A run judges one coin at one instant under one licence profile. ``run_inputs`` (reserves/inputs.py)
-gathers everything the judgement depends on; ``reserves.compute.compute`` turns that into figures
-and rule results without touching the database; ``reconciliation_run`` stores both, once per
-distinct inputs, and moves the flags.
+gathers everything the judgement depends on (attestation version with every holding field, readings
+with their blocks, the whole rule pack and its SHA-256, the licence's parameters, the evaluation instant);
+``reserves.compute.compute`` turns that into figures and rule results without touching the
+database; ``reconciliation_run`` stores both, once per distinct inputs, and moves the flags.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from reserves.publish import publication_publish
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["attestation_reconcile", "reconciliation_run", "run_inputs", "stablecoin_reconcile"]
+
 # Outcomes that open (or keep open) a flag, those that resolve one, and the rule statuses whose
 # failures are reported but open no flag unless the licence opts in.
 FLAGGING, CLEARING, REPORTED_ONLY = ("fail", "warn"), ("pass", "not_applicable"), ("proposed", "draft")
@@ -51,8 +54,13 @@ def reconciliation_run(
     licence: Licence | None = None,
     now: datetime | None = None,
     readings_basis: str = "latest",
+    moves_flags: bool = True,
 ) -> tuple[ReconciliationRun, bool]:
-    """Evaluate the coin on these inputs; returns (run, created). The same inputs give back the stored run."""
+    """Evaluate the coin on these inputs; returns (run, created). The same inputs give back the stored run.
+
+    ``moves_flags=False`` for an indicative run (latest supply against the last attested reserves):
+    it is stored and published as what it is, but the findings are those of the verdict run.
+    """
     inputs = run_inputs(
         stablecoin=stablecoin,
         attestation=attestation,
@@ -102,10 +110,16 @@ def reconciliation_run(
                 "stablecoin": stablecoin.symbol,
                 "profile": profile,
                 "input_hash": input_hash,
+                # What the run concluded, so a later edit of its stored outputs shows against the log.
+                "output_hash": hashlib.sha256(canonical_json(outputs).encode()).hexdigest(),
                 "status": run.status,
+                "trigger": trigger,
+                "rulepack_version": run.rulepack_version,
+                "attestation": attestation.pk if attestation else None,
             },
         )
-        _apply_flags(run)
+        if moves_flags:
+            _apply_flags(run)
     return run, True
 
 
@@ -116,7 +130,14 @@ def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: d
         action=f"flag.{kind}",
         object_type="flag",
         object_id=flag.pk,
-        payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "profile": flag.profile, "run": run.pk},
+        payload={
+            "stablecoin": run.stablecoin.symbol,
+            "rule": flag.rule,
+            "profile": flag.profile,
+            "run": run.pk,
+            "severity": flag.severity,
+            "note": note[:300],
+        },
     )
     if kind in ("opened", "resolved"):
         notifications_queue(flag=flag, event=f"flag.{kind}")
@@ -171,17 +192,50 @@ def _licences(stablecoin: Stablecoin) -> list[tuple[str, Licence | None]]:
     return [(lic.profile, lic) for lic in licences] or [("", None)]
 
 
+AS_OF_BASES = ("as_of", "latest_no_block_at_as_of")
+
+
+def readings_at_as_of(*, attestation: Attestation, profile: str) -> tuple[list[SupplyReading], str] | None:
+    """The readings the attestation was judged against at its own as-of instant, and their basis.
+
+    Those of its newest as-of run under the profile (``attestation_reconcile`` pinned them); None when
+    it has none yet (its as-of run failed or has not run).
+    """
+    run = (
+        ReconciliationRun.objects.filter(
+            attestation=attestation, profile=profile, trigger="attestation", inputs__readings_basis__in=AS_OF_BASES
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("inputs__readings", "inputs__readings_basis")
+        .first()
+    )
+    if run is None or not run[0]:
+        # No run yet, or one made before any supply was read (a chain younger than the as-of instant).
+        return None
+    ids = [r["reading_id"] for r in run[0]]
+    readings = list(SupplyReading.objects.filter(pk__in=ids).select_related("deployment"))
+    if len(readings) != len(ids):
+        return None
+    return readings, str(run[1])
+
+
 def stablecoin_reconcile(
     *, stablecoin: Stablecoin, trigger: str, now: datetime | None = None
 ) -> list[ReconciliationRun]:
-    """The coin now: its latest readings against its standing attestation, under each licence; then publish.
+    """The coin now, under each licence, judged at two instants kept apart; then publish.
+
+    - The **verdict** run: the standing attestation against supply pinned at its own as-of instant
+      (the readings of its as-of run), evaluated now, so staleness is judged now. It moves the flags.
+      Without an attestation (or before its as-of run), the latest readings stand in, and say so.
+    - The **indicative** run: the latest readings against the same attested reserves, the current
+      headroom. Stored and published beside the verdict, labelled as indicative; it moves no flag.
 
     A reconciliation that raises still publishes: the licence's answer turns "unverified" with the
     error as its reason, so the previous figure never stays up as current. The error is raised again
     once every licence has been tried, so the task still fails loudly.
     """
     attestation = attestation_standing(stablecoin=stablecoin)
-    readings = readings_latest(stablecoin=stablecoin)
+    latest = readings_latest(stablecoin=stablecoin)
     runs: list[ReconciliationRun] = []
     failure: Exception | None = None
     evaluated_at = evaluation_instant(now)
@@ -189,6 +243,8 @@ def stablecoin_reconcile(
         try:
             # A savepoint, so a failing query leaves a caller's transaction usable for the publication.
             with transaction.atomic():
+                pinned = None if attestation is None else readings_at_as_of(attestation=attestation, profile=profile)
+                readings, basis = pinned or (latest, "latest")
                 run = reconciliation_run(
                     stablecoin=stablecoin,
                     attestation=attestation,
@@ -197,7 +253,20 @@ def stablecoin_reconcile(
                     profile=profile,
                     licence=licence,
                     now=now,
+                    readings_basis=basis,
                 )[0]
+                indicative = None
+                if pinned is not None and latest:
+                    indicative = reconciliation_run(
+                        stablecoin=stablecoin,
+                        attestation=attestation,
+                        readings=latest,
+                        trigger=trigger,
+                        profile=profile,
+                        licence=licence,
+                        now=now,
+                        moves_flags=False,
+                    )[0]
         # Whatever failed, the public must not keep seeing the last figure as current: publish the
         # failure, then raise it again below. Not a retry: nothing is attempted twice here.
         except Exception as exc:
@@ -217,6 +286,7 @@ def stablecoin_reconcile(
             stablecoin=stablecoin,
             licence=licence,
             run=run,
+            indicative=indicative,
             attestation=attestation,
             evaluated_at=run.evaluated_at or evaluated_at,
         )
@@ -263,6 +333,6 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
         )[0]
         for profile, licence in _licences(stablecoin)
     ]
-    # The as-of runs are the record of the attestation against supply at its own instant; what the
-    # public is shown is the coin now, re-judged with this attestation standing.
+    # The as-of runs are the record of the attestation against supply at its own instant; the coin is
+    # then re-judged with this attestation standing (its verdict at that instant, its indicative headroom now).
     return runs + stablecoin_reconcile(stablecoin=stablecoin, trigger="attestation", now=now)

@@ -22,7 +22,7 @@ def test_it_prints_every_profile_with_its_rules_as_json():
         for rule in p["rules"]:
             assert set(rule) >= {"id", "name", "severity", "status", "source"} and rule["source"], rule
     hk = {r["id"]: r for r in profiles["HK"]["rules"]}
-    assert hk["R21"]["status"] == "in_force" and hk["R21"]["ref"]
+    assert hk["R21"]["status"] == "in_force" and hk["R21"]["cite"]
     assert {r["id"]: r["status"] for r in profiles["US_GENIUS"]["rules"]}["R4"] == "proposed"
 
 

@@ -1,5 +1,8 @@
 """The readable rule catalogue: every profile's rules with severity, status, confidence and sources.
 
+Each rule's citations (``cite``: source id and article) are the pack's own; docs/rules.md shows them
+per parameter too, in the section ``reserves.rulepacks.citations.sources_markdown`` writes.
+
 ``manage.py rulepacks --json`` prints ``catalogue()``; ``--markdown`` prints ``catalogue_markdown()``,
 which is the block at the end of docs/rules.md (a test keeps the two equal).
 """
@@ -31,7 +34,8 @@ def catalogue() -> list[dict[str, Any]]:
                 "status": spec["status"],
                 "confidence": spec["confidence"],
                 "source": spec["source"],
-                "ref": spec.get("ref", ""),
+                "cite": spec.get("cite", []),
+                **({"unverified": spec["unverified"]} if spec.get("unverified") else {}),
             }
             for rule_id, spec in sorted(pack["rules"].items(), key=lambda item: _order(item[0]))
         ]

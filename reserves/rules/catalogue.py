@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reserves.rules import checks, quality, supervision
-from reserves.rules.checks import Facts, Outcome
+from reserves.rules.facts import Facts, Outcome
 
 CHECKS: dict[str, Callable[[dict[str, Any], Facts], Outcome]] = {
     **checks.CHECKS,

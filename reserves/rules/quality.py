@@ -2,7 +2,7 @@
 (R9), tokenised assets (R10), one pool per coin (R17), deduction evidence (R20), and the issuer-level
 duties whose data Attest does not collect yet (R16, R27, R32-R34), which say exactly what is missing.
 
-Pure like reserves/rules/checks.py; per-holding verdicts go through ``_per_holding`` there.
+Pure like reserves/rules/checks.py; per-holding verdicts go through ``_per_holding`` (reserves/rules/facts.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from reserves.rules.checks import Facts, Outcome, _per_holding
+from reserves.rules.facts import Facts, Outcome, _per_holding
 
 REVERSE_REPO = ("overnight_reverse_repo", "term_reverse_repo")
 

@@ -21,7 +21,7 @@ from reserves.calendar import (
     local_date,
     next_business_day,
 )
-from reserves.rules.checks import Facts, Outcome
+from reserves.rules.facts import Facts, Outcome
 from reserves.rules.figures import parse_time
 from reserves.runtypes import RedemptionRow
 
