@@ -39,6 +39,7 @@ from tests.processes import (
     free_port,
     gunicorn,
     service_env,
+    stop_all,
     wait_until,
 )
 
@@ -188,7 +189,6 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
             print(f"---- {process.name}\n{process.output()[-4000:]}")
         raise
     finally:
-        for process in processes:
-            process.stop()
+        stop_all(processes)
         redis_server.stop()
         chain.stop()
