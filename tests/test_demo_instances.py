@@ -1,0 +1,64 @@
+"""Two `make demo`s on one machine share no Celery queue and no Redis key: each is named by its port."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _demo_module():
+    spec = importlib.util.spec_from_file_location("demo_script", REPO / "scripts" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_demos_get_their_own_directory_queue_and_key_prefix():
+    demo = _demo_module()
+    a, b = demo.instance_env(8000, {}), demo.instance_env(8123, {})
+    assert a["CELERY_QUEUE"] != b["CELERY_QUEUE"] and a["REDIS_KEY_PREFIX"] != b["REDIS_KEY_PREFIX"]
+    assert demo.demo_dir(8000, None) != demo.demo_dir(8123, None)
+
+
+@pytest.mark.slow
+def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix():
+    demo = _demo_module()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    instances = [demo.instance_env(port, {}) for port in (8000, 8123)]
+    before = set(client.keys("*"))
+    # What a demo's web process and beat do: send a task to its queue (Celery's queue and bindings keys).
+    script = (
+        "import django; django.setup();"
+        "from config.celery import app; app.send_task('jobs.tasks.outbox_relay_task');"
+        "from attest.locks import single_flight\n"
+        "with single_flight('probe') as mine: assert mine"
+    )
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", **env},
+        )
+        for env in instances
+    ]
+    assert [p.wait(timeout=60) for p in both] == [0, 0]
+    written = {k.decode() for k in set(client.keys("*")) - before}
+    try:
+        mine = {p["REDIS_KEY_PREFIX"]: {k for k in written if k.startswith(p["REDIS_KEY_PREFIX"])} for p in instances}
+        assert all(mine.values()), mine
+        assert set().union(*mine.values()) == written  # nothing outside the two prefixes
+        queues = {p["REDIS_KEY_PREFIX"] + p["CELERY_QUEUE"] for p in instances}
+        assert queues <= written  # each demo's queue, under its own prefix
+    finally:
+        if written:
+            client.delete(*written)
