@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import redis
 from celery import Task, current_app
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from attest.locks import redis_client
 from jobs.limits import redeliver_after
 from jobs.models import OutboxMessage
 
@@ -93,11 +95,23 @@ def _claim(*, keys: list[str] | None, now: datetime, limit: int) -> list[OutboxM
     return rows
 
 
+def _broker_reachable() -> bool:
+    """One quick PING of the broker (Redis) before publishing: Celery's own connection attempts to a broker
+    that refuses take seconds, which a web request (an issuer's submit) must not wait through."""
+    try:
+        return bool(redis_client().ping())
+    except redis.RedisError as exc:
+        log.warning("outbox: broker unreachable (%s); the messages wait in the outbox for the next relay", exc)
+        return False
+
+
 def outbox_relay(*, keys: list[str] | None = None, now: datetime | None = None, limit: int = RELAY_BATCH) -> int:
     """Hand due messages (all, or those with ``keys``) to the broker; returns how many were published.
 
     Never raises for a broker that cannot be reached: it logs, and the messages stay due for the next relay.
     """
+    if not current_app.conf.task_always_eager and not _broker_reachable():
+        return 0
     rows = _claim(keys=keys, now=now or timezone.now(), limit=limit)
     published = 0
     for index, row in enumerate(rows):
