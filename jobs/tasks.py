@@ -25,7 +25,7 @@ from chain.models import Network
 from chain.rpc import RpcError, RpcTransportError
 from jobs import workflows
 from jobs.beat import OUTBOX_KEEP, UNSENT_AFTER_SECONDS
-from jobs.limits import limits
+from jobs.limits import RETRY_BACKOFF_MAX, limits
 from jobs.outbox import OutboxConsumer, outbox_purge, outbox_relay
 from reserves.models import NotificationDelivery
 from reserves.notifications import delivery_attempt
@@ -52,7 +52,13 @@ def read_all_networks_task() -> int:
 
 # Only transport faults are worth retrying; a node's JSON-RPC error, a wrong chain id or two
 # disagreeing nodes are not. The service records every failure on the network before raising.
-@job("read_network", autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=3)
+@job(
+    "read_network",
+    autoretry_for=(RpcTransportError,),
+    retry_backoff=2,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    max_retries=3,
+)
 def read_network_task(network_id: int) -> int:
     # One reader per network at a time, across workers and hosts; a duplicate tick returns at once.
     # Running it twice is harmless: readings are unique per (deployment, block hash).
@@ -75,7 +81,13 @@ def ledger_index_all_task() -> int:
     return workflows.enqueue(ledger_index_network_task, [(pk,) for pk in ids])
 
 
-@job("ledger_index", autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=3)
+@job(
+    "ledger_index",
+    autoretry_for=(RpcTransportError,),
+    retry_backoff=2,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    max_retries=3,
+)
 def ledger_index_network_task(network_id: int) -> int:
     """Index the network's mint/burn ledger up to head; a cursor on an orphaned block is rewound first."""
     with single_flight(f"ledger-index:{network_id}") as mine:
@@ -95,7 +107,13 @@ def reorg_check_all_task() -> int:
     return workflows.enqueue(reorg_check_network_task, [(pk,) for pk in ids])
 
 
-@job("reorg_check", autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=3)
+@job(
+    "reorg_check",
+    autoretry_for=(RpcTransportError,),
+    retry_backoff=2,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    max_retries=3,
+)
 def reorg_check_network_task(network_id: int) -> int:
     """Confirm or orphan provisional rows, then check the ledger against newly confirmed readings."""
     with single_flight(f"reorg-check:{network_id}") as mine:
@@ -110,7 +128,9 @@ def reorg_check_network_task(network_id: int) -> int:
 # ---- reserves: reconciliation and notifications ---------------------------------------------------
 
 
-@job("reconcile", autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=5)
+@job(
+    "reconcile", autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=RETRY_BACKOFF_MAX, max_retries=5
+)
 def attestation_reconcile_task(attestation_id: int) -> int:
     attestation = Attestation.objects.select_related("stablecoin").get(pk=attestation_id)
     return len(workflows.attestation_reconcile(attestation=attestation))

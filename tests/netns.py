@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import os
 import random
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -182,21 +180,3 @@ class RpcProxy:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
-
-
-def rpc_json(url: str, method: str, params: list[Any]) -> Any:
-    host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    conn.request("POST", "/", json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-    answer = json.loads(conn.getresponse().read())
-    conn.close()
-    return answer["result"]
-
-
-def wait_for(predicate: Any, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    return None

@@ -33,7 +33,7 @@ def test_two_demos_get_their_own_directory_queue_and_key_prefix():
 @pytest.mark.slow
 def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix():
     demo = _demo_module()
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
     instances = [demo.instance_env(port, {}) for port in (8000, 8123)]
     before = set(client.keys("*"))
     # What a demo's web process and beat do: send a task to its queue (Celery's queue and bindings keys).
@@ -52,7 +52,7 @@ def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix():
         for env in instances
     ]
     assert [p.wait(timeout=60) for p in both] == [0, 0]
-    written = {k.decode() for k in set(client.keys("*")) - before}
+    written = set(client.keys("*")) - before
     try:
         mine = {p["REDIS_KEY_PREFIX"]: {k for k in written if k.startswith(p["REDIS_KEY_PREFIX"])} for p in instances}
         assert all(mine.values()), mine
