@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
+import runpy
 from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
+from celery import Celery
+
+from attest.locks import single_flight
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,28 +30,36 @@ def test_two_demos_get_their_own_directory_queue_and_key_prefix():
     assert demo.demo_dir(8000, None) != demo.demo_dir(8123, None)
 
 
-@pytest.mark.slow
-def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix():
+def _settings_of(env: dict[str, str]) -> dict[str, object]:
+    """config/settings.py evaluated under a demo instance's environment (what its processes would read)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        return runpy.run_path(str(REPO / "config" / "settings.py"))
+
+
+def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix(settings):
     demo = _demo_module()
     client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
     instances = [demo.instance_env(port, {}) for port in (8000, 8123)]
     before = set(client.keys("*"))
-    # What a demo's web process and beat do: send a task to its queue (Celery's queue and bindings keys).
-    script = (
-        "import django; django.setup();"
-        "from config.celery import app; app.send_task('jobs.tasks.outbox_relay_task');"
-        "from attest.locks import single_flight\n"
-        "with single_flight('probe') as mine: assert mine"
-    )
-    both = [
-        subprocess.Popen(
-            [sys.executable, "-c", script],
-            cwd=REPO,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", **env},
+    for env in instances:
+        # What a demo's web process and beat do: send a task to its queue (Celery's queue and binding keys),
+        # and what its worker does: take a lock.
+        conf = _settings_of({**env, "REDIS_URL": settings.REDIS_URL, "DEBUG": "1"})
+        app = Celery("demo-instance")
+        app.conf.update(
+            broker_url=conf["CELERY_BROKER_URL"],
+            broker_transport_options=conf["CELERY_BROKER_TRANSPORT_OPTIONS"],
+            task_default_queue=conf["CELERY_TASK_DEFAULT_QUEUE"],
         )
-        for env in instances
-    ]
-    assert [p.wait(timeout=60) for p in both] == [0, 0]
+        app.send_task("jobs.tasks.outbox_relay_task")
+        app.pool.force_close_all()
+        settings.REDIS_KEY_PREFIX = conf["REDIS_KEY_PREFIX"]
+        with single_flight("probe") as mine:
+            assert mine
+            written_now = set(client.keys("*")) - before
+            assert any("attest:lock:" in k for k in written_now)
     written = set(client.keys("*")) - before
     try:
         mine = {p["REDIS_KEY_PREFIX"]: {k for k in written if k.startswith(p["REDIS_KEY_PREFIX"])} for p in instances}

@@ -174,12 +174,15 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
             what="the submit's pinned run after Redis came back",
         )
         wait_until(lambda: _honest(web_port) == "fresh", timeout=60, what="fresh figures after the outage")
+        # The run is visible before its task returns, marks the message done and is logged as succeeded.
+        finished = f"attestation_reconcile_task[outbox-{message.pk}] succeeded"
+        wait_until(lambda: finished in worker.output(), timeout=30, what="the task to finish")
         message.refresh_from_db()
         assert message.done_at is not None and not message.error
         # Once: the message was handed to the broker once and its task ran once (its runs: pinned at the as-of
         # time, and the coin's current state after it); the same inputs never made a second run.
         assert message.sends == 1
-        assert worker.output().count(f"attestation_reconcile_task[outbox-{message.pk}] succeeded") == 1
+        assert worker.output().count(finished) == 1
         runs = ReconciliationRun.objects.filter(attestation=draft, trigger="attestation")
         assert runs.count() == runs.values("profile", "input_hash").distinct().count() >= 1
         assert outage > STALE_AFTER
