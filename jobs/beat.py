@@ -19,7 +19,7 @@ OUTBOX_PURGE_INTERVAL_SECONDS = 3600.0
 
 
 def beat_schedule(
-    *, supply_read: int, reconcile: int, ledger_index: int, reorg_check: int, outbox_relay: int
+    *, supply_read: int, reconcile: int, ledger_index: int, reorg_check: int, feeds: int, outbox_relay: int
 ) -> dict[str, Any]:
     # Beat's own sends bypass the outbox: a lost tick is replaced by the next one. The relay's expiry keeps
     # ticks that piled up while no worker ran from all running at once when one starts.
@@ -34,6 +34,7 @@ def beat_schedule(
         "reconcile-all": {"task": "jobs.tasks.reconcile_all_task", "schedule": float(reconcile)},
         "index-ledger": {"task": "jobs.tasks.ledger_index_all_task", "schedule": float(ledger_index)},
         "check-reorgs": {"task": "jobs.tasks.reorg_check_all_task", "schedule": float(reorg_check)},
+        "post-feeds": {"task": "jobs.tasks.feeds_publish_all_task", "schedule": float(feeds)},
         "send-unsent-notifications": {
             "task": "jobs.tasks.notifications_sweep_task",
             "schedule": SWEEP_INTERVAL_SECONDS,

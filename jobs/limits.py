@@ -32,6 +32,8 @@ TASK_LIMITS: dict[str, Limits] = {
     "reorg_check": Limits(soft=150, hard=180),
     "reconcile": Limits(soft=90, hard=120),
     "notify": Limits(soft=60, hard=90),
+    # Posting a feed round sends a transaction and waits for its receipt.
+    "feed_publish": Limits(soft=150, hard=180),
     "outbox": Limits(soft=20, hard=30),
 }
 

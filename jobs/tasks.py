@@ -10,6 +10,7 @@ Messages are acknowledged late and rejected back to the queue when the worker pr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,8 @@ from jobs import workflows
 from jobs.beat import OUTBOX_KEEP, UNSENT_AFTER_SECONDS
 from jobs.limits import RETRY_BACKOFF_MAX, limits
 from jobs.outbox import OutboxConsumer, outbox_purge, outbox_relay
-from reserves.models import NotificationDelivery
+from reserves.feeds.publisher import NoSigner
+from reserves.models import Feed, NotificationDelivery
 from reserves.notifications import delivery_attempt
 
 
@@ -39,6 +41,8 @@ def job(kind: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
         base=OutboxConsumer, soft_time_limit=limit.soft, time_limit=limit.hard, limits_kind=kind, **options
     )
 
+
+logger = logging.getLogger(__name__)
 
 # ---- chain: supply reads, the mint/burn ledger, reorgs ------------------------------------------
 
@@ -147,6 +151,28 @@ def reconcile_all_task() -> int:
     """The schedule: every coin against the clock, which is what catches stale attestations and chain data."""
     ids = list(Stablecoin.objects.values_list("pk", flat=True))
     return workflows.enqueue(stablecoin_reconcile_task, [(pk, "schedule") for pk in ids])
+
+
+@job("fan_out")
+def feeds_publish_all_task() -> int:
+    ids = list(Feed.objects.values_list("pk", flat=True))
+    return workflows.enqueue(feed_publish_task, [(pk,) for pk in ids])
+
+
+@job(
+    "feed_publish",
+    autoretry_for=(RpcTransportError,),
+    retry_backoff=2,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    max_retries=3,
+)
+def feed_publish_task(feed_id: int) -> int:
+    """One feed: post a round if the reserves moved or the heartbeat is due; serialised on the feed's row."""
+    try:
+        return int(workflows.feed_publish(feed_id=feed_id))
+    except NoSigner as exc:
+        logger.warning("feed %s not posted: %s", feed_id, exc)
+        return 0
 
 
 @job("notify")

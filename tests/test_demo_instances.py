@@ -54,10 +54,10 @@ def test_every_key_a_demo_writes_in_redis_starts_with_its_prefix(settings):
             task_default_queue=conf["CELERY_TASK_DEFAULT_QUEUE"],
         )
         app.send_task("jobs.tasks.outbox_relay_task")
-        app.pool.force_close_all()
+        app.close()
         settings.REDIS_KEY_PREFIX = conf["REDIS_KEY_PREFIX"]
-        with single_flight("probe") as mine:
-            assert mine
+        with single_flight("probe") as held:
+            assert held
             written_now = set(client.keys("*")) - before
             assert any("attest:lock:" in k for k in written_now)
     written = set(client.keys("*")) - before
