@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -114,6 +115,8 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
             CHAIN_STALE_AFTER=str(STALE_AFTER),
             API_ANON_RATE="100000/minute",  # on, so every request asks Redis; high, so the test is never refused
             API_CACHE_SECONDS="0",
+            # Short limits: a message sent and not done within its task's hard limit (12 s) plus grace is sent again.
+            TASK_TIME_LIMIT_SCALE="0.1",
         )
         web = gunicorn(env, web_port)
         worker = celery_worker("fault-worker", env)
@@ -170,19 +173,19 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
         redis_server.start()
         wait_until(
             lambda: ReconciliationRun.objects.filter(attestation=draft, trigger="attestation").exists(),
-            timeout=90,
+            timeout=60,
             what="the submit's pinned run after Redis came back",
         )
         wait_until(lambda: _honest(web_port) == "fresh", timeout=60, what="fresh figures after the outage")
         # The run is visible before its task returns, marks the message done and is logged as succeeded.
-        finished = f"attestation_reconcile_task[outbox-{message.pk}] succeeded"
-        wait_until(lambda: finished in worker.output(), timeout=30, what="the task to finish")
+        finished = re.compile(rf"attestation_reconcile_task\[outbox-{message.pk}\] succeeded in [0-9.]+s: \d+")
+        wait_until(lambda: finished.search(worker.output()), timeout=30, what="the task to finish")
         message.refresh_from_db()
         assert message.done_at is not None and not message.error
-        # Once: the message was handed to the broker once and its task ran once (its runs: pinned at the as-of
-        # time, and the coin's current state after it); the same inputs never made a second run.
-        assert message.sends == 1
-        assert worker.output().count(finished) == 1
+        # Once: its task ran once (a second delivery, had the outbox sent it again, is skipped and returns None);
+        # its runs are the as-of run and the coin's current state after it, never a second run of the same inputs.
+        assert message.sends >= 1
+        assert len(finished.findall(worker.output())) == 1
         runs = ReconciliationRun.objects.filter(attestation=draft, trigger="attestation")
         assert runs.count() == runs.values("profile", "input_hash").distinct().count() >= 1
         assert outage > STALE_AFTER
