@@ -5,16 +5,31 @@ Amounts are ``DecimalField``s rendered as strings (COERCE_DECIMAL_TO_STRING), ne
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
+from attest.exact import amount_text
 
-def amount_field(source: str | None, help_text: str, *, allow_null: bool = True) -> serializers.DecimalField:
+
+class ExactAmountField(serializers.DecimalField):
+    """An amount as a decimal string with at least ``places`` places (18: any token's), and every place
+    beyond that it has: never rounded, whatever its size (a uint256 of tokens has 78 digits)."""
+
+    def __init__(self, *, places: int = 18, **kwargs: Any) -> None:
+        self.places = places
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return amount_text(value if isinstance(value, Decimal) else Decimal(str(value).strip()), self.places)
+
+
+def amount_field(source: str | None, help_text: str, *, allow_null: bool = True) -> ExactAmountField:
     kwargs: dict[str, Any] = {"source": source} if source else {}
-    return serializers.DecimalField(
-        max_digits=100, decimal_places=18, allow_null=allow_null, help_text=help_text, **kwargs
-    )
+    return ExactAmountField(allow_null=allow_null, help_text=help_text, **kwargs)
 
 
 class BlockSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -41,6 +56,15 @@ class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     max_age_seconds = serializers.IntegerField(help_text="CHAIN_STALE_AFTER: older chain data is stale")
     reason = serializers.CharField(help_text="why the status is not fresh; empty when fresh")
+    cross_checked = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: every reading under the figures was read again from a second RPC URL of its network and "
+        "agreed (block hash and values); false: some rest on one node alone (see single_source); null without data",
+    )
+    single_source = serializers.CharField(
+        help_text="which networks' figures one RPC URL alone vouches for (one URL registered, or cross-checking "
+        "off); empty when all were cross-checked"
+    )
 
 
 VERDICT_HELP = (
@@ -94,9 +118,8 @@ class LinksSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class _FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    backing_ratio = serializers.DecimalField(
-        max_digits=30,
-        decimal_places=12,
+    backing_ratio = ExactAmountField(
+        places=12,
         allow_null=True,
         help_text="eligible reserves / par value outstanding, cut (not rounded) to 12 places",
     )
@@ -235,6 +258,9 @@ class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     read_at = serializers.DateTimeField(help_text="when it was read")
     age_seconds = serializers.IntegerField(help_text="seconds since read_at")
     freshness = serializers.CharField(help_text="fresh, or stale when read_at is older than CHAIN_STALE_AFTER")
+    cross_checked = serializers.BooleanField(
+        help_text="whether a second RPC URL of the network read the same block hash and values (false: single source)"
+    )
 
 
 class SupplySerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -291,9 +317,7 @@ class RunSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
     rulepack_version = serializers.CharField(help_text="version of the rules applied")
     input_hash = serializers.CharField(help_text="SHA-256 of the canonical JSON of the inputs")
     status = serializers.CharField(help_text="backed, under_collateralised, no_attestation or no_supply")
-    backing_ratio = serializers.DecimalField(
-        source="ratio", max_digits=30, decimal_places=12, allow_null=True, help_text="reserves / par outstanding"
-    )
+    backing_ratio = ExactAmountField(places=12, source="ratio", allow_null=True, help_text="reserves / par outstanding")
     outstanding = amount_field(None, "tokens outstanding")
     par_value_outstanding = amount_field("par_outstanding", "outstanding x par value")
     reserves = amount_field(None, "attested eligible reserves")

@@ -230,7 +230,13 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", "http://127.0.0.1:8545")
-CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "2")
+# Depth below head treated as final where a network's node has no "finalized" block tag (the fallback;
+# networks with finality "finalized", the default, pin the node's own finalized block). 64 blocks is two
+# Ethereum epochs, Ethereum's finality; docs/chain-ledger.md lists other chain families.
+CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "64")
+# Blocks below head within which the reorg check keeps re-checking rows it already confirmed, so a
+# reorg deeper than the finality depth is still detected (and its readings orphaned, its runs redone).
+CHAIN_REORG_HORIZON = envint("CHAIN_REORG_HORIZON", "256")
 CHAIN_RPC_TIMEOUT = envint("CHAIN_RPC_TIMEOUT", "10")
 CHAIN_RPC_RETRIES = envint("CHAIN_RPC_RETRIES", "2")
 CHAIN_BATCH_SIZE = envint("CHAIN_BATCH_SIZE", "1000")

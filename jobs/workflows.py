@@ -49,6 +49,7 @@ from reserves.feeds.publisher import feed_publish as feed_post
 from reserves.feeds.publisher import feed_signer
 from reserves.models import Feed, Flag, NotificationDelivery, ReconciliationRun
 from reserves.notifications import deliveries_unsent, retry_countdown
+from reserves.selectors import attestations_pinned_on
 
 
 def enqueue(task: Task, calls: Iterable[Sequence[Any]], *, delay: float = 0) -> int:  # type: ignore[type-arg]
@@ -153,10 +154,16 @@ def reorg_check(*, network: Network) -> ReorgOutcome:
 
     Steps: ``reorg_check_network``; the coins whose readings were orphaned are judged again on commit
     from their remaining readings, before the re-read, so the latest run never keeps standing on an
-    orphaned block even if the re-read fails; then the network is read again at the new head.
+    orphaned block even if the re-read fails; every attestation whose as-of runs stood on an orphaned
+    reading is reconciled again (supply pinned at its as-of instant anew, on the canonical chain); then
+    the network is read again at the new head.
     """
     outcome = reorg_check_network(network=network)
     reconcile_on_commit(stablecoin_ids=outcome.stablecoin_ids, trigger="supply")
+    enqueue(
+        tasks.attestation_reconcile_task,
+        [(pk,) for pk in attestations_pinned_on(reading_ids=outcome.orphaned_readings)],
+    )
     if outcome.orphaned_readings:
         outcome.reread = supply_read(network=network)
     return outcome

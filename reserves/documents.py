@@ -177,6 +177,7 @@ def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
         "read_at_text": _iso(read_at) or "",
         "freshness": headline.publication.freshness if headline else "no_data",
         "freshness_reason": headline.publication.freshness_reason if headline else "not yet reconciled",
+        "single_source": headline.publication.single_source if headline else "",
         "published_at": headline.publication.published_at if headline else None,
         "run_id": headline.publication.run_id if headline else None,
     }
@@ -229,7 +230,7 @@ def _answers_sql(*, one: bool) -> str:
         f"SELECT s.symbol, s.name, i.name, s.currency, s.par_value, {age}, "  # noqa: S608
         f"CASE WHEN {age} > %(limit)s AND d.freshness IN ('fresh', 'degraded') THEN d.body_stale "
         f"ELSE d.body_fresh END, d.read_at_text, {read_epoch}, d.freshness, "
-        f"d.freshness_reason, {published_epoch}, d.run_id, d.digest "
+        f"d.freshness_reason, d.single_source, {published_epoch}, d.run_id, d.digest "
         f"FROM {coins} s JOIN {issuers} i ON i.id = s.issuer_id LEFT JOIN {documents} d ON d.stablecoin_id = s.id "
         f"WHERE {where} ORDER BY s.symbol"
     )
@@ -259,9 +260,11 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
         cursor.execute(_answers_sql(one=symbol is not None), params)
         rows = cursor.fetchall()
     answers = []
-    for sym, name, issuer, currency, par, age, body, read_at, read_epoch, stored, why, published, run, digest in rows:
+    for row in rows:
+        sym, name, issuer, currency, par, age, body, read_at, read_epoch, stored, why, single = row[:12]
+        published, run, digest = row[12:]
         if body is None:
-            body = _unpublished_body(sym, name, issuer, currency, par)
+            body = _unpublished_body(sym, name, issuer, currency, Decimal(par))  # text on SQLite
             stored, why, digest = "no_data", "not yet reconciled", hashlib.sha256(body.encode()).hexdigest()
         status, reason = live_freshness(read_at_age=age, max_age=limit, stored=stored, stored_reason=why)
         stale_since = read_epoch + limit if status == "stale" and stored != "stale" else None
@@ -271,6 +274,8 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
             "read_at": read_at,
             "max_age_seconds": limit,
             "reason": reason,
+            "cross_checked": None if status == "no_data" else not single,
+            "single_source": single or "",
         }
         changed = max((t for t in (published, stale_since) if t is not None), default=None)
         answers.append(CoinAnswer(sym, body, freshness, run, digest, changed))

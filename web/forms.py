@@ -30,7 +30,7 @@ from attest.models import (
     ValuationMethod,
 )
 from attest.selectors import auditors, stablecoins_attestable_by
-from attest.validation import AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import TOKEN_DIGITS, TOKEN_PLACES, AttestationDetails, HoldingInput, IssuerFigureInput
 
 COMMON_ZONES = [
     "UTC",
@@ -224,7 +224,7 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 class IssuerFigureForm(forms.Form):
     chain_id = forms.IntegerField(label="Chain id", min_value=1)
-    outstanding = forms.DecimalField(label="Tokens outstanding", max_digits=40, decimal_places=18)
+    outstanding = forms.DecimalField(label="Tokens outstanding", max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES)
 
     def to_input(self) -> IssuerFigureInput:
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])

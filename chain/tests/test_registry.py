@@ -72,6 +72,8 @@ def test_loading_a_registry_checks_decimals_on_chain_and_links_the_bridge_lockbo
     assert coin.issuer.name == "Example Issuer Ltd"
     assert Licence.objects.get(stablecoin=coin).licence_id == "FRS-TEST-1"
     source = Deployment.objects.get(network__name="local")
+    # Defaults: the node's finalized block, cross-checked wherever a network has two URLs.
+    assert (source.network.finality, source.network.cross_check) == ("finalized", True)
     assert source.decimals == 6  # read from the contract: the file left it out
     assert source.address == two_tokens[2]
     bridged = Deployment.objects.get(network__name="other")
@@ -131,6 +133,7 @@ def test_a_network_whose_rpc_serves_another_chain_is_refused(tmp_path, two_token
         (("note: authorised but not issued", "note: ''"), "the reason it is not outstanding"),
         (("licence_id: FRS-TEST-1", "licence_id: FRS-TEST-1, profile: XX"), "duplicate key 'profile'"),
         (("symbol: HKDA", "symbol: [HKDA"), "not valid YAML/JSON"),
+        (("confirmations: 2}", "confirmations: 2, finality: soon}"), "finality must be finalized or confirmations"),
     ],
 )
 def test_malformed_entries_are_reported_with_their_line(tmp_path, two_tokens, change, message):

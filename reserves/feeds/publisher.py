@@ -133,7 +133,9 @@ def feed_publish(*, feed_id: int, signer: LocalAccount, now: datetime | None = N
         if not decision.post or decision.answer is None or decision.publication is None:
             return None
         publication = decision.publication
-        observed = publication.evaluated_at
+        # startedAt is when the publication was evaluated, but never after the chain's own clock:
+        # block time can lag the wall clock (a test chain rewound, a slow sequencer).
+        observed = min(publication.evaluated_at, _block_time(chain_time))
         data = calldata(
             "postRound(uint80,int256,uint64,uint64,bytes32)",
             ["uint80", "int256", "uint64", "uint64", "bytes32"],
