@@ -67,9 +67,10 @@ def _freshness(port: int) -> dict[str, object]:
 
 def _honest(port: int) -> str:
     """The coin's freshness status, checked against the newest reading in the database."""
+    asked_at = timezone.now()  # the server judged at or after this instant
     fresh = _freshness(port)
     newest = SupplyReading.objects.order_by("-read_at").values_list("read_at", flat=True).first()
-    if newest is not None and (timezone.now() - newest).total_seconds() > STALE_AFTER + 1:
+    if newest is not None and (asked_at - newest).total_seconds() > STALE_AFTER + 1:
         assert fresh["status"] != "fresh", f"fresh figures claimed from a reading at {newest}: {fresh}"
     return str(fresh["status"])
 
