@@ -14,6 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from attest.audit import AuditEntry as AuditEntry
+from attest.audit import AuditNode as AuditNode
+from attest.audit import TreeHead as TreeHead
 from attest.fields import ExactDecimalField
 from attest.people import AccountingFirm as AccountingFirm
 from attest.people import LoginFailure as LoginFailure

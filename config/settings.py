@@ -83,6 +83,16 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or set SECRET_KEY_FILE)")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG=1"  # noqa: S105 - only ever used with DEBUG on
 
+# The transparency log's Ed25519 signing key (attest/logkeys.py, docs/transparency-log.md): PEM or the
+# base64 of its 32-byte seed, or AUDIT_SIGNING_KEY_FILE. Required with DEBUG off; with DEBUG on and none
+# set, a development key is generated once into AUDIT_DEV_KEY_FILE.
+AUDIT_SIGNING_KEY = envsecret("AUDIT_SIGNING_KEY")
+if not AUDIT_SIGNING_KEY and not DEBUG:
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set when DEBUG is off (or set AUDIT_SIGNING_KEY_FILE)")
+AUDIT_DEV_KEY_FILE = env("AUDIT_DEV_KEY_FILE", str(BASE_DIR / ".audit-signing-key"))
+# Public keys (base64 of 32 bytes) of retired signing keys, still published so older heads verify.
+AUDIT_RETIRED_KEYS = envsecret("AUDIT_RETIRED_KEYS")
+
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from attest.models import Licence, Stablecoin
+from attest.models import AuditEntry, Licence, Stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, Network
 from devtools.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin
 
@@ -88,9 +88,14 @@ def test_loading_the_same_file_twice_changes_nothing_and_export_round_trips(tmp_
     load(tmp_path, text)
     first = export()
     rows = (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count())
+    # Every registered row is in the transparency log; a reload that changes nothing logs nothing.
+    logged = set(AuditEntry.objects.filter(action__startswith="registry.").values_list("action", flat=True))
+    assert {"registry.network.created", "registry.deployment.created", "registry.deductionaddress.created"} <= logged
+    entries = AuditEntry.objects.count()
     load(tmp_path, text)
     assert (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count()) == rows
     assert export() == first
+    assert AuditEntry.objects.count() == entries
     # The exported file is itself a registry: loading it is a no-op, in either format.
     load(tmp_path, first, "exported.yaml")
     assert export() == first
