@@ -41,6 +41,7 @@ ENV = {
     "CELERY_QUEUE": f"attest-bench-{RUN}",
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-" + "x" * 40,
+    "AUDIT_SIGNING_KEY": "YmVuY2gtb25seS1sb2cta2V5LXh4eHh4eHh4eHh4eHg=",  # base64 of a 32-byte seed, bench only
     "API_ANON_RATE": "",
     "LOG_LEVEL": "WARNING",
     "CHAIN_CONFIRMATIONS": "1",

@@ -142,6 +142,7 @@ def service_env(*, redis_url: str, database_url: str, queue: str, **extra: str) 
     env.update(
         DEBUG="0",
         SECRET_KEY="fault-test-" + "k" * 40,
+        AUDIT_SIGNING_KEY="ZmF1bHQtdGVzdC1sb2cta2V5LXh4eHh4eHh4eHh4eHg=",  # base64 of a 32-byte seed, tests only
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         CELERY_QUEUE=queue,
