@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Keep last: anything else under /api/v1/ answers a JSON 404 like every other API error.
-    re_path(r"^api/v1/(?P<path>.*)$", NotFoundApi.as_view(), name="api-not-found"),
+    re_path(r"^api/v1/(?P<path>[\s\S]*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
 
 handler500 = "api.errors.server_error"
