@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from attest.models import Attestation, AuditEntry, Holding
+from attest.models import Attestation, AuditEntry, Holding, Licence
 from reserves.composition import Composition, composition_of
 from reserves.models import Flag, ReconciliationRun
 from reserves.readmodel import CoinState, Series, chart_publications, coin_state, ratio_series, supply_series
 from reserves.selectors import (
+    attestation_evidence,
     attestations_filed,
     audit_excerpt,
     flags_with_events,
     holdings_of,
+    licences_of,
     runs_recent,
 )
 
@@ -37,6 +39,10 @@ class CoinPage:
     ratio_series: list[Series]
     supply_series: list[Series]
     publications_drawn: int
+    # Whose word the answer stands on: the attestation relied on (accountant, opinion, report, signatures)
+    # and the licences the coin holds, with their regulators.
+    evidence: Attestation | None = None
+    licences: list[Licence] = field(default_factory=list)
     # The regulator's page only: the public page leaves these empty.
     runs: list[ReconciliationRun] = field(default_factory=list)
     attestations: Sequence[Attestation] = ()
@@ -63,6 +69,8 @@ def coin_page(*, symbol: str, published_only: bool, regulator: bool) -> CoinPage
         ratio_series=ratio_series(published),
         supply_series=supply_series(published),
         publications_drawn=len(published),
+        evidence=attestation_evidence(attestation_id=relied_on.attestation_id if relied_on else None),
+        licences=licences_of(stablecoin=coin),
     )
     if regulator:
         page.runs = runs_recent(stablecoin=coin, limit=RUN_LIMIT)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext
+
 DASH = "—"
 
 
@@ -15,16 +18,19 @@ def fmt_amount(value: Decimal | None, places: int = 2) -> str:
     """Grouped thousands, exact Decimal rounding (half-even) to ``places``; a dash when there is no figure."""
     if value is None:
         return DASH
-    return f"{value.quantize(Decimal(1).scaleb(-places)):,f}"
+    # The reader's locale's separators (Django's number_format keeps a Decimal exact).
+    return formats.number_format(value.quantize(Decimal(1).scaleb(-places)), places, force_grouping=True)
 
 
 def fmt_age(seconds: int | None) -> str:
     if seconds is None:
         return DASH
+    # A clock a little ahead of the database's reads a moment as negative: it is "now", never "-1 d".
+    seconds = max(seconds, 0)
     if seconds < 120:
-        return f"{seconds} s"
+        return gettext("%(n)d s") % {"n": seconds}
     if seconds < 7200:
-        return f"{seconds // 60} min"
+        return gettext("%(n)d min") % {"n": seconds // 60}
     if seconds < 172_800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86_400} d"
+        return gettext("%(n)d h") % {"n": seconds // 3600}
+    return gettext("%(n)d d") % {"n": seconds // 86_400}

@@ -33,6 +33,7 @@ from attest.signing import attestation_bundle, attestation_payload, payload_sha2
 from attest.validation import AttestationInput, draft_errors
 from jobs import workflows
 from jobs.workflows import attestation_submit
+from reserves.selectors import attestation_outcome
 from web.forms import (
     ZONE_CHOICES,
     AttestationForm,
@@ -192,6 +193,10 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and attestation.status != AttestationStatus.DRAFT
         and not Attestation.objects.filter(supersedes=attestation).exists(),
         "error": request.session.pop("attestation_error", None),
+        # What the filing did (the issuer's outcome, the regulator's evidence); nothing yet for a draft.
+        "outcome": None
+        if attestation.status == AttestationStatus.DRAFT
+        else attestation_outcome(attestation=attestation),
     }
     return render(request, "attest/attestation_detail.html", context)
 

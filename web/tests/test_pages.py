@@ -52,7 +52,7 @@ def test_the_overview_shows_every_coin_with_its_badge_and_flags(bob_client, two_
     assert 'data-symbol="GOOD"' in page and 'data-symbol="SHRT"' in page
     assert "Fully backed" in page and "Under-collateralised" in page
     assert "1 critical" in page
-    assert "chain 10 block 102" in page  # the blocks it was measured at
+    assert "chain 10, block 102" in page  # the blocks it was measured at
 
 
 def test_the_overview_filters_and_sorts_on_the_server(bob_client, two_coins):
