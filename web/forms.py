@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext as _
 
 from attest.models import (
     MONEY_DIGITS,
@@ -263,3 +265,29 @@ def attach_errors(
             form.add_error("holdings_csv", messages)
         else:
             form.add_error(key if key in form.fields else None, messages)
+
+
+def error_summary(form: forms.Form, holdings: BaseFormSet[Any], figures: BaseFormSet[Any]) -> list[dict[str, str]]:
+    """Every error on the page, in page order, each linking to its field: the summary shown at the top."""
+    rows: list[dict[str, str]] = []
+
+    def add(where: str, message: object, href: str) -> None:
+        rows.append({"where": where, "message": str(message), "href": href})
+
+    for message in form.non_field_errors():
+        add(str(_("The attestation")), message, "#attestation-form")
+    for name in form.fields:
+        for message in form.errors.get(name, []) if name != NON_FIELD_ERRORS else []:
+            add(str(form[name].label), message, f"#{form[name].id_for_label}")
+    for group, formset in ((_("Holding line %(n)s"), holdings), (_("Chain row %(n)s"), figures)):
+        if not formset.is_bound:
+            continue
+        for message in formset.non_form_errors():
+            add(str(group) % {"n": ""}, message, "#holdings-rows")
+        for i, row in enumerate(formset.forms, start=1):
+            for name, messages in row.errors.items():
+                label = row[name].label if name in row.fields else ""
+                href = f"#{row[name].id_for_label}" if name in row.fields else "#holdings-rows"
+                for message in messages:
+                    add(f"{group % {'n': i}}{', ' + str(label) if label else ''}", message, href)
+    return rows
