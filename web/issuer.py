@@ -28,7 +28,13 @@ from attest.selectors import (
     user_issuer_id,
     user_role,
 )
-from attest.services import attestation_amend, attestation_create, attestation_update, errors_as_dict
+from attest.services import (
+    attestation_amend,
+    attestation_create,
+    attestation_draft_delete,
+    attestation_update,
+    errors_as_dict,
+)
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
 from attest.validation import AttestationInput, draft_errors
 from jobs import workflows
@@ -253,6 +259,19 @@ def attestation_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def attestation_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     signature = request.POST.get("signature", "")
     return _action(request, pk, lambda a: attestation_sign(user=request.user, attestation=a, signature=signature))
+
+
+@login_required
+@require_POST
+def attestation_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An abandoned draft deleted; back to the list. A filed version is refused (it is amended instead)."""
+    attestation = _visible(request, pk)
+    try:
+        attestation_draft_delete(user=request.user, attestation=attestation)
+    except ValidationError as exc:
+        request.session["attestation_error"] = [m for ms in errors_as_dict(exc).values() for m in ms]
+        return redirect("attest:attestation_detail", pk=attestation.pk)
+    return redirect("attest:attestation_list")
 
 
 @login_required

@@ -205,3 +205,21 @@ def test_a_failed_save_lists_every_error_at_the_top_and_keeps_the_chosen_files(i
     forged = _form(alpha, kept_document=kept["document"][:-2] + "xx")
     assert client.post("/attestations/new/", forged).status_code == 302
     assert Attestation.objects.order_by("-pk")[0].document_sha256 == ""
+
+
+def test_an_abandoned_draft_is_deleted_and_leaves_no_gap_in_the_version_numbers(issuer_alice, alpha, alpha_draft):
+    client = login(issuer_alice)
+    page = client.get(f"/attestations/{alpha_draft.pk}/").content.decode()
+    assert 'id="delete-draft"' in page and "v1" not in page.split("<h1>")[1].split("</h1>")[0]
+    response = client.post(f"/attestations/{alpha_draft.pk}/delete/")
+    assert response.status_code == 302 and not Attestation.objects.filter(pk=alpha_draft.pk).exists()
+    assert AuditEntry.objects.filter(action="attestation.draft_deleted", object_id=alpha_draft.pk).exists()
+    # The next draft is v1 again, not v2.
+    assert client.post("/attestations/new/", _form(alpha)).status_code == 302
+    fresh = Attestation.objects.get()
+    assert fresh.version == 1
+    fresh.status = AttestationStatus.SUBMITTED
+    fresh.save()
+    # A filed version is never deleted.
+    assert client.post(f"/attestations/{fresh.pk}/delete/").status_code == 302
+    assert Attestation.objects.filter(pk=fresh.pk).exists()
