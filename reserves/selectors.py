@@ -37,8 +37,9 @@ def holdings_of(*, attestation_id: int | None) -> list[Holding]:
     return [] if attestation_id is None else list(Holding.objects.filter(attestation_id=attestation_id))
 
 
-def runs_recent(*, stablecoin: Stablecoin, limit: int) -> list[ReconciliationRun]:
-    return list(ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk")[:limit])
+def runs_recent(*, stablecoin: Stablecoin, limit: int, offset: int = 0) -> list[ReconciliationRun]:
+    runs = ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk")
+    return list(runs[offset : offset + limit])
 
 
 def flags_with_events(*, stablecoin: Stablecoin, limit: int) -> list[Flag]:

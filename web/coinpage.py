@@ -26,7 +26,8 @@ from reserves.selectors import (
     runs_recent,
 )
 
-RUN_LIMIT = 50  # runs listed on the regulator coin page (and in its CSV)
+RUN_LIMIT = 50  # runs in the regulator coin page's CSV
+RUNS_PER_PAGE = 10  # runs per page of the coin page's runs table, newest first; older ones a page further
 AUDIT_LIMIT = 50
 FLAG_LIMIT = 100
 
@@ -48,9 +49,11 @@ class CoinPage:
     attestations: Sequence[Attestation] = ()
     flags: list[Flag] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    runs_page: int = 1
+    runs_more: bool = False  # an older page of runs exists
 
 
-def coin_page(*, symbol: str, published_only: bool, regulator: bool) -> CoinPage | None:
+def coin_page(*, symbol: str, published_only: bool, regulator: bool, runs_page: int = 0) -> CoinPage | None:
     """Everything a coin page shows, in a fixed number of queries; ``regulator`` adds the regulator's tables."""
     state = coin_state(symbol=symbol, published_only=published_only)
     if state is None:
@@ -73,7 +76,11 @@ def coin_page(*, symbol: str, published_only: bool, regulator: bool) -> CoinPage
         licences=licences_of(stablecoin=coin),
     )
     if regulator:
-        page.runs = runs_recent(stablecoin=coin, limit=RUN_LIMIT)
+        if runs_page:  # the page's table: one page of runs, and whether an older page exists
+            runs = runs_recent(stablecoin=coin, limit=RUNS_PER_PAGE + 1, offset=(runs_page - 1) * RUNS_PER_PAGE)
+            page.runs, page.runs_more, page.runs_page = runs[:RUNS_PER_PAGE], len(runs) > RUNS_PER_PAGE, runs_page
+        else:  # the CSV
+            page.runs = runs_recent(stablecoin=coin, limit=RUN_LIMIT)
         page.attestations = attestations_filed(stablecoin=coin)
         page.flags = flags_with_events(stablecoin=coin, limit=FLAG_LIMIT)
         page.audit = audit_excerpt(stablecoin=coin, limit=AUDIT_LIMIT)

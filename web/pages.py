@@ -160,11 +160,16 @@ def _charts(page: CoinPage) -> dict[str, object]:
 EXPORTS = ("runs", "flags", "holdings", "composition")
 
 
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
 @login_required
 @require_GET
 def coin(request: HttpRequest, symbol: str, table: str = "") -> HttpResponse:
     _require_regulator(request)
-    page = coin_page(symbol=symbol.upper(), published_only=False, regulator=True)
+    runs_page = 0 if table else _page_number(request.GET.get("runs", "1"))
+    page = coin_page(symbol=symbol.upper(), published_only=False, regulator=True, runs_page=runs_page)
     if page is None:
         raise Http404(f"no stablecoin {symbol}")
     name = f"{page.state.coin.symbol.lower()}-{table}.csv"

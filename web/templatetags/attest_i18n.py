@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -12,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from web import labels
-from web.format import DASH
+from web.format import DASH, fmt_amount
 
 register = template.Library()
 
@@ -85,3 +87,25 @@ def reader_zone() -> str:
 def regulator_name(profile: object) -> str:
     name = labels.REGULATORS.get(str(profile))
     return gettext(name) if name else ""
+
+
+# An amount in a rule's message: a number followed by a currency code or "tokens" ("90000.000000 USD").
+_AMOUNT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?=\s+(?:[A-Z]{3}\b|tokens\b))")
+
+
+@register.filter
+def tidy(message: object) -> str:
+    """A finding's text with its amounts grouped and rounded to cents for reading (the figures stay exact)."""
+    return _AMOUNT.sub(lambda m: fmt_amount(Decimal(m.group(1))), str(message or ""))
+
+
+@register.filter
+def plain(value: object) -> str:
+    """A rule's figure as text: mappings as "key: value" pairs and lists joined, never a Python repr."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items()) or DASH
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value) or DASH
+    if value is None:
+        return DASH
+    return str(value)
