@@ -221,7 +221,7 @@ def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if request.method == "POST":
         note = request.POST.get("note", "").strip()
         if not note:
-            error = "Write a note: it is recorded with your name in the flag's history and the audit log."
+            error = gettext("Write a note: it is recorded with your name in the flag's history and the audit log.")
         else:
             try:
                 if action == "acknowledge":

@@ -17,7 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from attest.models import AttestationSignature, Opinion, SignerRole
+from attest.models import AttestationSignature, Membership, Opinion, SignerRole
 from reserves.tests.pagedata import coin_with_runs, regulator
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -98,6 +98,9 @@ def test_every_page_in_both_languages_at_desktop_and_phone_width(browser, live_s
     client = Client()
     client.force_login(regulator())
     session = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    issuer = Client()
+    issuer.force_login(Membership.objects.get(issuer__stablecoins__symbol="SHRT").user)
+    issuer_session = {**session, "value": issuer.cookies[settings.SESSION_COOKIE_NAME].value}
 
     for lang, accept in LANGUAGES.items():
         zh = lang == "zh-hant"
@@ -160,6 +163,15 @@ def test_every_page_in_both_languages_at_desktop_and_phone_width(browser, live_s
             _shot(page, f"attestation-{tag}")
             page.goto(f"{live_server.url}/attestations/review/")
             _shot(page, f"review-queue-{tag}")
+            page.goto(f"{live_server.url}/regulator/queues/")
+            _shot(page, f"open-flags-{tag}")
+
+            context.clear_cookies()
+            context.add_cookies([{**issuer_session, "url": live_server.url}])
+            page.goto(f"{live_server.url}/attestations/new/")
+            assert page.locator("label .required-mark").count() >= 4  # required fields are marked
+            assert page.locator("h1").inner_text() == ("新儲備核證報告" if zh else "New reserve attestation")
+            _shot(page, f"issuer-form-{tag}")
             context.close()
 
     # The switcher changes the language whatever the browser says.
