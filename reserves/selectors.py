@@ -111,6 +111,11 @@ def run_public(*, run_id: int) -> ReconciliationRun | None:
     return run
 
 
+def publication_public(*, publication_id: int) -> Publication | None:
+    found = Publication.objects.filter(pk=publication_id, stablecoin__published=True).select_related("stablecoin")
+    return found.first()
+
+
 def _has_signatures() -> bool:
     """Whether attestation signing (an ``AttestationSignature`` model, related name ``signatures``) is installed."""
     return any(rel.get_accessor_name() == "signatures" for rel in Attestation._meta.related_objects)
