@@ -6,6 +6,7 @@ The backing ratio is not formatted here: a publication carries it already cut to
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.utils import formats
@@ -34,3 +35,12 @@ def fmt_age(seconds: int | None) -> str:
     if seconds < 172_800:
         return gettext("%(n)d h") % {"n": seconds // 3600}
     return gettext("%(n)d d") % {"n": seconds // 86_400}
+
+
+# An amount in a rule's message: a number followed by a currency code or "tokens" ("90000.000000 USD").
+_AMOUNT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?=\s+(?:[A-Z]{3}\b|tokens\b))")
+
+
+def fmt_message_amounts(message: str) -> str:
+    """A finding's text with its amounts grouped and rounded to cents for reading (the stored text stays exact)."""
+    return _AMOUNT.sub(lambda m: fmt_amount(Decimal(m.group(1))), message)

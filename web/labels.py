@@ -8,11 +8,13 @@ and the public API serves them as they are. Pages look the words up here, so the
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
 from reserves.rulepacks import FILES, rulepack_load
+from web.format import fmt_message_amounts
 
 # Codes shown as badges: verdicts, freshness, severities, statuses of attestations, runs and flags.
 CODES = {
@@ -158,9 +160,39 @@ def review_label(status: str) -> str:
     return gettext(REVIEW[status]) if status in REVIEW else ""
 
 
+# The reasons reserves/verdict.py words with figures in them, read back so they can be said in the reader's
+# language; a text that does not match keeps the domain's English.
+_SHORTFALL = re.compile(r"^eligible reserves are (?P<amount>[\d,.]+) below par value outstanding$")
+_REVIEWED = re.compile(r"^v(?P<version>\d+) (?:is|was) ")
+_RULE = re.compile(r"^(?P<rule>[A-Z]+\d+)(?: \((?P<severity>\w+)\))?(?: open)?: (?P<message>.*)$", re.S)
+_CHAIN = re.compile(r"^chain data (?P<status>\w+)(?:: (?P<why>.*))?$", re.S)
+
+
 def reason_text(reason: dict[str, Any]) -> str:
-    code = str(reason.get("code", ""))
-    return gettext(REASONS[code]) if code in REASONS else str(reason.get("text", ""))
+    code, text = str(reason.get("code", "")), str(reason.get("text", ""))
+    if code in REASONS:
+        return gettext(REASONS[code])
+    if code == "shortfall" and (m := _SHORTFALL.match(text)):
+        return gettext("eligible reserves are %(amount)s below par value outstanding") % m.groupdict()
+    status = code.removeprefix("attestation_")
+    if status in REVIEW and (m := _REVIEWED.match(text)):
+        return gettext("v%(version)s is %(review)s") % {"version": m["version"], "review": review_label(status)}
+    if (code.startswith("finding_") or code in ("attestation_stale", "chain_stale")) and (m := _RULE.match(text)):
+        words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": fmt_message_amounts(m["message"])}
+        if m["severity"]:
+            return gettext("%(rule)s %(name)s (%(severity)s): %(message)s") % {
+                **words,
+                "severity": code_label(m["severity"]),
+            }
+        return gettext("%(rule)s %(name)s: %(message)s") % words
+    if code.startswith("chain_") and (m := _CHAIN.match(text)):
+        status_words = code_label(m["status"])
+        if m["why"]:
+            return gettext("chain data %(status)s: %(why)s") % {"status": status_words, "why": m["why"]}
+        return gettext("chain data %(status)s") % {"status": status_words}
+    if code == "reconciliation_failed":
+        return gettext("reconciliation failing: %(error)s") % {"error": text.removeprefix("reconciliation failing: ")}
+    return text
 
 
 def text(value: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -14,7 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from web import labels
-from web.format import DASH, fmt_amount
+from web.format import DASH, fmt_message_amounts
 
 register = template.Library()
 
@@ -89,14 +87,10 @@ def regulator_name(profile: object) -> str:
     return gettext(name) if name else ""
 
 
-# An amount in a rule's message: a number followed by a currency code or "tokens" ("90000.000000 USD").
-_AMOUNT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?=\s+(?:[A-Z]{3}\b|tokens\b))")
-
-
 @register.filter
 def tidy(message: object) -> str:
     """A finding's text with its amounts grouped and rounded to cents for reading (the figures stay exact)."""
-    return _AMOUNT.sub(lambda m: fmt_amount(Decimal(m.group(1))), str(message or ""))
+    return fmt_message_amounts(str(message or ""))
 
 
 @register.filter

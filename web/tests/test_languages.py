@@ -48,7 +48,9 @@ def test_a_password_is_reset_by_email_and_changed(coin, settings):
     client = Client()
     assert client.post("/account/reset/", {"email": "bob@regulator.example"}).status_code == 302
     [email] = mail.outbox
-    link = re.search(r"http://\S+/account/reset/\S+/", email.body).group(0)
+    found = re.search(r"http://\S+/account/reset/\S+/", str(email.body))
+    assert found is not None
+    link = found.group(0)
     form = client.get(link.split("testserver", 1)[-1], follow=True)
     assert form.status_code == 200 and "new_password1" in form.content.decode()
     done = client.post(
