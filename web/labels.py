@@ -163,7 +163,7 @@ def review_label(status: str) -> str:
 # The reasons reserves/verdict.py words with figures in them, read back so they can be said in the reader's
 # language; a text that does not match keeps the domain's English.
 _SHORTFALL = re.compile(r"^eligible reserves are (?P<amount>[\d,.]+) below par value outstanding$")
-_REVIEWED = re.compile(r"^v(?P<version>\d+) (?:is|was) ")
+_REVIEWED = re.compile(r"^attestation v(?P<version>\d+) (?:is|was) ")
 _RULE = re.compile(r"^(?P<rule>[A-Z]+\d+)(?: \((?P<severity>\w+)\))?(?: open)?: (?P<message>.*)$", re.S)
 _CHAIN = re.compile(r"^chain data (?P<status>\w+)(?:: (?P<why>.*))?$", re.S)
 
@@ -176,7 +176,10 @@ def reason_text(reason: dict[str, Any]) -> str:
         return gettext("eligible reserves are %(amount)s below par value outstanding") % m.groupdict()
     status = code.removeprefix("attestation_")
     if status in REVIEW and (m := _REVIEWED.match(text)):
-        return gettext("v%(version)s is %(review)s") % {"version": m["version"], "review": review_label(status)}
+        return gettext("attestation v%(version)s is %(review)s") % {
+            "version": m["version"],
+            "review": review_label(status),
+        }
     if (code.startswith("finding_") or code in ("attestation_stale", "chain_stale")) and (m := _RULE.match(text)):
         words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": fmt_message_amounts(m["message"])}
         if m["severity"]:
