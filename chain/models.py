@@ -13,14 +13,25 @@ from chain.rpc import RpcClient
 address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "a 0x-prefixed 20-byte hex address")
 
 
+class Finality(models.TextChoices):
+    """Which block a network's reads pin, and the reorg check treats as settled (docs/chain-ledger.md)."""
+
+    FINALIZED = "finalized", "The node's finalized block (head - confirmations where the node has none)"
+    CONFIRMATIONS = "confirmations", "head - confirmations"
+
+
 class Network(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     chain_id = models.PositiveBigIntegerField(unique=True)
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
-    confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
+    finality = models.CharField(max_length=16, choices=Finality.choices, default=Finality.FINALIZED)
+    confirmations = models.PositiveIntegerField(
+        default=64, help_text="blocks behind head treated as final where the node has no finalized block (or always)"
+    )
     cross_check = models.BooleanField(
-        default=False,
-        help_text="re-read the pinned block hash and every value from a second RPC URL; refuse on any difference",
+        default=True,
+        help_text="with two or more RPC URLs: re-read the pinned block hash and every value from another URL; "
+        "refuse on any difference, or when no other URL answers (docs/chain.md)",
     )
     # Health of the latest reads, written by chain.health; the figures above say "degraded" while
     # consecutive_failures > 0, so a failed read never passes old data off as current.
@@ -39,11 +50,32 @@ class Network(models.Model):
         urls = list(self.rpc_urls) or [settings.CHAIN_RPC_URL]
         return RpcClient(urls, timeout=settings.CHAIN_RPC_TIMEOUT, retries=settings.CHAIN_RPC_RETRIES)
 
+    @property
+    def uses_finalized_tag(self) -> bool:
+        return self.finality == Finality.FINALIZED
+
 
 class DeploymentKind(models.TextChoices):
     NATIVE = "native", "Native"
     BRIDGED = "bridged", "Bridged from another network"
     PROXY = "proxy", "Behind a proxy"
+
+
+class ProxyLayout(models.TextChoices):
+    """Where a proxy keeps its implementation (chain/quirks.py); found by ``loadregistry`` on its own."""
+
+    NONE = "", "Not a proxy"
+    EIP1967 = "eip1967", "EIP-1967 implementation slot (transparent or UUPS)"
+    EIP1967_BEACON = "eip1967_beacon", "EIP-1967 beacon slot (the beacon names the implementation)"
+    EIP1822 = "eip1822", "EIP-1822 PROXIABLE slot"
+    ZEPPELINOS = "zeppelinos", "OpenZeppelin 2.x / zos slot (USDC FiatTokenProxy, Paxos AdminUpgradeabilityProxy)"
+
+
+class AddressEvidence(models.TextChoices):
+    """Where a deployment's address is shown to be the coin's own: fake tokens borrow licensees' names."""
+
+    REGULATOR_REGISTER = "regulator_register", "Regulator's register entry"
+    ISSUER_ANNOUNCEMENT = "issuer_announcement", "Issuer's announcement"
 
 
 class Deployment(models.Model):
@@ -64,13 +96,36 @@ class Deployment(models.Model):
         default=False,
         help_text="Tether-like: check deprecated()/upgradedAddress() at the pinned block and read the successor",
     )
+    proxy_layout = models.CharField(
+        max_length=16,
+        choices=ProxyLayout.choices,
+        blank=True,
+        default=ProxyLayout.NONE,
+        help_text="where the proxy keeps its implementation, as loadregistry found it",
+    )
+
+    # The evidence that this address is the coin's (shown on the public page): all three or none.
+    evidence_kind = models.CharField(max_length=24, choices=AddressEvidence.choices, blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True, help_text="the register entry or the announcement")
+    evidence_date = models.DateField(null=True, blank=True, help_text="its date (of the entry or the announcement)")
 
     class Meta:
         ordering = ["stablecoin__symbol", "network__chain_id"]
-        constraints = [models.UniqueConstraint(fields=["network", "address"], name="one_deployment_per_address")]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "address"], name="one_deployment_per_address"),
+            models.CheckConstraint(
+                condition=(models.Q(evidence_kind="") & models.Q(evidence_url="") & models.Q(evidence_date=None))
+                | (~models.Q(evidence_kind="") & ~models.Q(evidence_url="") & ~models.Q(evidence_date=None)),
+                name="deployment_evidence_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stablecoin_id and self.stablecoin} on {self.network.name} at {self.address}"
+
+    @property
+    def evidenced(self) -> bool:
+        return bool(self.evidence_kind)
 
 
 class Bucket(models.TextChoices):
@@ -126,7 +181,12 @@ class SupplyReading(models.Model):
     balances = models.JSONField(default=list)
     read_at = models.DateTimeField()
     rpc_url = models.CharField(max_length=500, blank=True)
+    # The other URL that read the same block hash and values; empty: single source, not cross-checked.
+    checked_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=ReadingStatus.choices, default=ReadingStatus.PROVISIONAL)
+    # The contract whose code answered at that block: the implementation behind a proxy, else the
+    # contract read itself. An upgrade shows here and changes nothing in the figures.
+    implementation = models.CharField(max_length=42, blank=True)
 
     class Meta:
         ordering = ["-block_number"]
@@ -184,6 +244,9 @@ class LedgerEvent(models.TextChoices):
     DESTROYED_BLACK_FUNDS = "destroyed_black_funds", "DestroyedBlackFunds"
     SUPPLY_INCREASED = "supply_increased", "SupplyIncreased"
     SUPPLY_DECREASED = "supply_decreased", "SupplyDecreased"
+    # Tether-like deprecate(successor): from this block on the successor's events are the ledger's,
+    # and the row's amount is the step between the two contracts' supplies (chain/ledger/successor.py).
+    SWITCH_TO_SUCCESSOR = "switch_to_successor", "Switch to the successor contract"
 
 
 class LedgerEntry(models.Model):

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +29,17 @@ from eth_account import Account
 from eth_utils.crypto import keccak
 
 from attest.evidence import attestation_document_attach, attestation_sign
-from attest.models import AccountingFirm, Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
+from attest.models import (
+    AccountingFirm,
+    Attestation,
+    Holding,
+    Issuer,
+    Licence,
+    Membership,
+    ReportType,
+    Role,
+    Stablecoin,
+)
 from attest.services import HoldingInput, attestation_create
 from attest.signing import attestation_payload, signature_make, typed_data
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
@@ -91,7 +100,14 @@ class CoinPlan:
 
 CUSTODY = {"account_type": "segregated_custody", "custodian_type": "custodian", "segregated": True}
 TRUST = {"account_type": "trust", "custodian_type": "bank", "segregated": True}
-CLEAN_REPORT = {"opinion": "unmodified", "assurance_level": "reasonable", "pays_holder_interest": False}
+CLEAN_REPORT = {
+    "opinion": "unmodified",
+    "engagement_type": "examination",
+    "assurance_level": "reasonable",
+    "pays_holder_interest": False,
+}
+# The HKMA sets each licence's attestation interval (R24); the demo licences say monthly.
+HK_LICENCE = {"attestation_interval_days": 31}
 
 PLANS = [
     CoinPlan(
@@ -105,10 +121,12 @@ PLANS = [
         2_000_000,
         TREASURY_HK,
         user="hkissuer",
+        licence=HK_LICENCE,
         lines=(
-            Line("demand_deposit", "Harbour Custody Bank", "HKD", "2500000.00"),
-            Line("tbill", "HK Securities Depository", "HKD", "7600000.00"),
+            Line("demand_deposit", "Harbour Custody Bank", "HKD", "2500000.00", TRUST),
+            Line("tbill", "HK Securities Depository", "HKD", "7600000.00", {**CUSTODY, "maturity_date": 90}),
         ),
+        attestation=CLEAN_REPORT,
     ),
     CoinPlan(
         "USDX",
@@ -175,7 +193,7 @@ PLANS = [
         0,
         DEV_ACCOUNTS[7],
         user="kpissuer",
-        licence={"buffer_min": Decimal("0.01")},
+        licence={"buffer_min": Decimal("0.01"), **HK_LICENCE},
         lines=(
             Line("demand_deposit", "Kowloon Bank", "HKD", "1020000.00", TRUST),
             Line("tbill", "HK Securities Depository", "HKD", "3000000.00", {**CUSTODY, "maturity_date": 80}),
@@ -214,23 +232,30 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
     # Not "a second ago": blocks share whole-second timestamps, so an as-of a second back can fall
     # between this coin's mints and pin a supply without the later ones.
     as_of = timezone.now() - timedelta(days=plan.as_of_days_ago)
-    attestation = attestation_create(
-        user=user,
-        stablecoin=coin,
-        as_of=as_of,
-        as_of_timezone="UTC",
-        holdings=[HoldingInput(x.asset_class, x.custodian, x.currency, Decimal(x.market_value)) for x in plan.lines],
-    )
-    # The issuer form does not carry every field yet; the demo fills them in while the attestation is a draft.
-    today = as_of.date()
-    for line, x in enumerate(plan.lines, start=1):
-        if x.extra:
-            Holding.objects.filter(attestation=attestation, line=line).update(**_holding_fields(x.extra, today))
+    holdings = [HoldingInput(x.asset_class, x.custodian, x.currency, Decimal(x.market_value)) for x in plan.lines]
+    if plan.profile == "HK":
+        # Hong Kong asks for a weekly disclosure (R22) besides the attestation; filed first, so the
+        # attestation (same as-of, later version) is the one that stands.
+        weekly = attestation_create(
+            user=user,
+            stablecoin=coin,
+            as_of=as_of,
+            as_of_timezone="UTC",
+            holdings=holdings,
+            report_type=ReportType.WEEKLY_DISCLOSURE,
+        )
+        _fill(plan, weekly, as_of.date(), header={})
+        attestation_submit(user=user, attestation=weekly)
+    attestation = attestation_create(user=user, stablecoin=coin, as_of=as_of, as_of_timezone="UTC", holdings=holdings)
     auditor = get_user_model().objects.get(username="auditor")
     firm, registration = AUDIT_FIRM
-    Attestation.objects.filter(pk=attestation.pk, status="draft").update(
-        auditor=auditor, assurer_name=firm, assurer_registration=registration, standard="HKSAE 3000", **plan.attestation
-    )
+    evidence = {
+        "auditor": auditor,
+        "assurer_name": firm,
+        "assurer_registration": registration,
+        "standard": "HKSAE 3000",
+    }
+    _fill(plan, attestation, as_of.date(), header={**evidence, **plan.attestation})
     report = f"%PDF-1.4\n% {firm}: demo report on {plan.symbol}'s reserves (not a real opinion)\n%%EOF\n"
     attestation_document_attach(user=user, attestation=attestation, content=report.encode())
     attestation_submit(user=user, attestation=attestation)
@@ -240,6 +265,15 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
     attestation_sign(user=auditor, attestation=attestation, signature=signature)
     total = sum(Decimal(x.market_value) for x in plan.lines)
     return f"filed a {plan.symbol} attestation ({coin.currency} {total:,} against {plan.circulating:,} tokens)"
+
+
+def _fill(plan: CoinPlan, attestation: Attestation, today: date, *, header: dict[str, Any]) -> None:
+    """The issuer form does not carry every field yet; the demo fills them in while the report is a draft."""
+    for line, x in enumerate(plan.lines, start=1):
+        if x.extra:
+            Holding.objects.filter(attestation=attestation, line=line).update(**_holding_fields(x.extra, today))
+    if header:
+        Attestation.objects.filter(pk=attestation.pk, status="draft").update(**header)
 
 
 def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
@@ -252,7 +286,10 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
         defaults={
             "name": "local",
             "rpc_urls": [rpc_url],
-            "confirmations": confirmations or settings.CHAIN_CONFIRMATIONS,
+            # A development chain: reads pin anvil's finalized block, head - 2 (devtools.devchain), and the
+            # fallback depth says the same, rather than CHAIN_CONFIRMATIONS' 64 blocks for Ethereum.
+            "finality": "finalized",
+            "confirmations": confirmations if confirmations is not None else 2,
         },
     )
     for plan in PLANS:

@@ -14,8 +14,9 @@ from reserves.verdict import LABELS, ORDER
 
 
 def _amount() -> ExactDecimalField:
-    """An amount in tokens or in the reference currency, exact to 18 places (any token's decimals)."""
-    return ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    """An amount in tokens or in the reference currency, exact at any size: 2**256-1 base units at any
+    decimals, times a par value, has no fixed width (``numeric`` on PostgreSQL, text on SQLite)."""
+    return ExactDecimalField(null=True, blank=True)
 
 
 class Trigger(models.TextChoices):
@@ -30,6 +31,7 @@ class RunStatus(models.TextChoices):
     UNDER = "under_collateralised", "Under-collateralised"
     NO_ATTESTATION = "no_attestation", "No attestation"
     NO_SUPPLY = "no_supply", "No supply reading"
+    RESERVES_UNVERIFIED = "reserves_unverified", "Reserves not verified"
 
 
 class ReconciliationRun(models.Model):
@@ -52,7 +54,8 @@ class ReconciliationRun(models.Model):
     outstanding = _amount()
     par_outstanding = _amount()
     reserves = _amount()
-    ratio = ExactDecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    # Cut to 12 places by reserves.compute; unbounded above (10**18 of reserves over one base unit).
+    ratio = ExactDecimalField(null=True, blank=True)
     headroom = _amount()
     results = models.JSONField(default=list)
     # Everything compute(inputs) returned; recomputing from ``inputs`` must give exactly this.
@@ -220,10 +223,21 @@ class Publication(models.Model):
     reasons = models.JSONField(default=list)  # [{"code": ..., "text": ...}], worst first
     error = models.TextField(blank=True, help_text="why the reconciliation failed, when it did")
     figures = models.JSONField(default=dict)
+    # What ``figures`` stand on: "as_of" (both sides pinned to the attestation's as-of instant),
+    # "latest_no_block_at_as_of" or "latest" (no attestation to pin to); reserves/verdict.BASIS_LABELS.
+    readings_basis = models.CharField(max_length=32, blank=True)
     blocks = models.JSONField(default=list)
+    # The current indicative headroom: latest supply against the last attested reserves, with its run,
+    # figures and blocks; {} when there is none. Never the verdict (reserves/publish.indicative_of).
+    indicative = models.JSONField(default=dict)
     read_at = models.DateTimeField(null=True, blank=True, help_text="least recent latest read of the coin's chain data")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="networks whose figures one RPC URL alone vouches for; empty: all cross-checked",
+    )
     attestation = models.ForeignKey(
         Attestation, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
     )
@@ -273,6 +287,7 @@ class CoinDocument(models.Model):
     read_at_text = models.CharField(max_length=40, blank=True, help_text="read_at as the API writes it")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     run_id = models.BigIntegerField(null=True, blank=True)
     digest = models.CharField(max_length=64)

@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
-from reserves.documents import history_point_text
-from reserves.freshness import coin_freshness
+from reserves.documents import answer_figures, history_point_text
+from reserves.freshness import coin_freshness, single_source_of
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
 from reserves.runtypes import RunOutputs, run_outputs_of
-from reserves.verdict import Finding, judge
+from reserves.verdict import INDICATIVE_LABEL, Finding, judge
 
 # compute()'s figures a publication carries; per-holding rows and rule results are kept apart.
 FIGURE_KEYS = (
@@ -88,6 +88,20 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def indicative_of(run: ReconciliationRun | None) -> dict[str, Any]:
+    """The current indicative headroom: latest supply against the last attested reserves, labelled as such."""
+    if run is None:
+        return {}
+    outputs = run_outputs_of(run)
+    return {
+        "label": INDICATIVE_LABEL,
+        "run": run.pk,
+        "evaluated_at": _iso(run.evaluated_at),
+        "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS},
+        "blocks": blocks_of(run.inputs),
+    }
+
+
 def publication_publish(
     *,
     stablecoin: Stablecoin,
@@ -97,10 +111,13 @@ def publication_publish(
     evaluated_at: datetime,
     error: str = "",
     now: datetime | None = None,
+    indicative: ReconciliationRun | None = None,
 ) -> Publication | None:
     """Publish the licence's current answer; returns the new publication, or None when nothing changed.
 
-    ``run`` is the reconciliation of the coin's current state, or None when it failed with ``error``.
+    ``run`` is the verdict run (the attestation against supply at its own as-of instant, or the latest
+    supply when there is no attestation), or None when it failed with ``error``; ``indicative`` the
+    latest supply against the same reserves, published beside it as the current indicative headroom.
     Takes the coin's row lock, so flag changes and publications of one coin are serialised.
     """
     profile = licence.profile if licence else ""
@@ -111,6 +128,7 @@ def publication_publish(
     with transaction.atomic():
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
         freshness = coin_freshness(stablecoin_id=stablecoin.pk, covered=covered, now=now)
+        single_source = single_source_of(r["reading_id"] for r in used.inputs.get("readings", [])) if used else ""
         if attestation is not None:
             attestation.refresh_from_db(fields=["status"])  # the review state as of now, not as of the run
         findings = _findings(stablecoin, profile)
@@ -135,10 +153,14 @@ def publication_publish(
             "reasons": [r.as_json() for r in judgement.reasons],
             "error": error,
             "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS} if outputs is not None else {},
+            "readings_basis": used.inputs.get("readings_basis", "latest") if used else "",
             "blocks": blocks_of(used.inputs) if used else [],
+            "indicative": indicative_of(indicative if used else None),
             "read_at": _iso(freshness.read_at),
             "freshness": freshness.status,
             "freshness_reason": freshness.reason[:300],
+            # Only when there is something to say, so a cross-checked answer hashes as it did before the key.
+            **({"single_source": single_source} if single_source else {}),
             "attestation": attestation.pk if attestation else None,
             "attestation_version": attestation.version if attestation else None,
             "attestation_as_of": _iso(attestation.as_of) if attestation else None,
@@ -166,10 +188,13 @@ def publication_publish(
             reasons=content["reasons"],
             error=error,
             figures=content["figures"],
+            readings_basis=content["readings_basis"],
             blocks=content["blocks"],
+            indicative=content["indicative"],
             read_at=freshness.read_at,
             freshness=freshness.status,
             freshness_reason=content["freshness_reason"],
+            single_source=single_source,
             attestation=attestation,
             attestation_version=content["attestation_version"],
             attestation_as_of=attestation.as_of if attestation else None,
@@ -178,13 +203,12 @@ def publication_publish(
             findings=findings,
             content_hash=content_hash,
         )
-        # Its history point names it, so it is written once the row has its id (same transaction).
-        publication.point = history_point_text(publication)
-        publication.save(update_fields=["point"])
         PublicationHead.objects.update_or_create(
             stablecoin=stablecoin, profile=profile, defaults={"publication": publication}
         )
-        audit_append(
+        # The entry carries the published figures and blocks, so a wallet holding one API answer can
+        # check them against the signed log offline (docs/transparency-log.md).
+        entry = audit_append(
             actor="system",
             action="publication.created",
             object_type="publication",
@@ -194,9 +218,16 @@ def publication_publish(
                 "profile": profile,
                 "verdict": publication.verdict,
                 "run": content["run"],
+                "input_hash": content["input_hash"],
                 "content_hash": content_hash,
+                "figures": answer_figures(content["figures"]),
+                "blocks": content["blocks"],
+                "attestation_version": content["attestation_version"],
             },
         )
+        # Its history point names it and its log entry, so it is written last (same transaction).
+        publication.point = history_point_text(publication, entry.seq - 1)
+        publication.save(update_fields=["point"])
     return publication
 
 
@@ -218,10 +249,13 @@ def publication_content(p: Publication) -> dict[str, Any]:
         "reasons": p.reasons,
         "error": p.error,
         "figures": p.figures,
+        "readings_basis": p.readings_basis,
         "blocks": p.blocks,
+        "indicative": p.indicative,
         "read_at": _iso(p.read_at),
         "freshness": p.freshness,
         "freshness_reason": p.freshness_reason,
+        **({"single_source": p.single_source} if p.single_source else {}),
         "attestation": p.attestation_id,
         "attestation_version": p.attestation_version,
         "attestation_as_of": _iso(p.attestation_as_of),

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from attest.models import Attestation, AuditEntry, Holding, Licence
+from chain.models import Deployment
 from reserves.composition import Composition, composition_of
 from reserves.models import Flag, ReconciliationRun
 from reserves.readmodel import CoinState, Series, chart_publications, coin_state, ratio_series, supply_series
@@ -20,6 +21,7 @@ from reserves.selectors import (
     attestation_evidence,
     attestations_filed,
     audit_excerpt,
+    deployments_read,
     flags_with_events,
     holdings_of,
     licences_of,
@@ -44,6 +46,7 @@ class CoinPage:
     # and the licences the coin holds, with their regulators.
     evidence: Attestation | None = None
     licences: list[Licence] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)  # the contracts read, with their evidence
     # The regulator's page only: the public page leaves these empty.
     runs: list[ReconciliationRun] = field(default_factory=list)
     attestations: Sequence[Attestation] = ()
@@ -74,6 +77,7 @@ def coin_page(*, symbol: str, published_only: bool, regulator: bool, runs_page: 
         publications_drawn=len(published),
         evidence=attestation_evidence(attestation_id=relied_on.attestation_id if relied_on else None),
         licences=licences_of(stablecoin=coin),
+        deployments=deployments_read(stablecoin=coin),
     )
     if regulator:
         if runs_page:  # the page's table: one page of runs, and whether an older page exists

@@ -22,7 +22,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # str() writes 0E-18 or 1E-7 for small amounts
     text = str(value)
     # A cell starting with = + - @ would be read as a formula by spreadsheets (CSV injection); numbers are safe.
     if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_number(text)):

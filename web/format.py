@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import gettext
 
+from attest.exact import EXACT
+
 DASH = "—"
 
 
@@ -19,8 +21,9 @@ def fmt_amount(value: Decimal | None, places: int = 2) -> str:
     """Grouped thousands, exact Decimal rounding (half-even) to ``places``; a dash when there is no figure."""
     if value is None:
         return DASH
+    # In the wide context: a uint256 of tokens has 78 digits, past the default 28 (InvalidOperation there).
     # The reader's locale's separators (Django's number_format keeps a Decimal exact).
-    return formats.number_format(value.quantize(Decimal(1).scaleb(-places)), places, force_grouping=True)
+    return formats.number_format(value.quantize(Decimal(1).scaleb(-places), context=EXACT), places, force_grouping=True)
 
 
 def fmt_age(seconds: int | None) -> str:

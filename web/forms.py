@@ -33,10 +33,10 @@ from attest.models import (
     ValuationMethod,
 )
 from attest.selectors import auditors, stablecoins_attestable_by
+from attest.validation import TOKEN_DIGITS, TOKEN_PLACES, AttestationDetails, HoldingInput, IssuerFigureInput
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-from attest.validation import AttestationDetails, HoldingInput, IssuerFigureInput
 
 COMMON_ZONES = [
     "UTC",
@@ -273,7 +273,9 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 class IssuerFigureForm(forms.Form):
     chain_id = forms.IntegerField(label=gettext_lazy("Chain id"), min_value=1)
-    outstanding = forms.DecimalField(label=gettext_lazy("Tokens outstanding"), max_digits=40, decimal_places=18)
+    outstanding = forms.DecimalField(
+        label=gettext_lazy("Tokens outstanding"), max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES
+    )
 
     def to_input(self) -> IssuerFigureInput:
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])
