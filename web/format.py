@@ -44,6 +44,15 @@ def fmt_age(seconds: int | None) -> str:
 _AMOUNT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?=\s+(?:[A-Z]{3}\b|tokens\b))")
 
 
+# Ages in the rules' messages, worded as the engine stored them (a stored run must recompute to its own text):
+# "-1 days old" is a report stated a moment after the evaluation, "at most 61" lacks its unit.
+_NEGATIVE_AGE = re.compile(r"(?<![\w.])-\d+ (days|s) old")
+_LIMIT_UNIT = re.compile(r"(\d+ (days|s) old\b[^;]*; at most \d+)(?![\w ]*(?:days|s)\b)")
+
+
 def fmt_message_amounts(message: str) -> str:
-    """A finding's text with its amounts grouped and rounded to cents for reading (the stored text stays exact)."""
-    return _AMOUNT.sub(lambda m: fmt_amount(Decimal(m.group(1))), message)
+    """A finding's text for reading: amounts grouped and rounded to cents, ages never negative and their
+    limits with units. Display only: the stored text stays exact, and the figures are beside it."""
+    text = _AMOUNT.sub(lambda m: fmt_amount(Decimal(m.group(1))), message)
+    text = _NEGATIVE_AGE.sub(lambda m: f"0 {m.group(1)} old", text)
+    return _LIMIT_UNIT.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)

@@ -272,7 +272,7 @@ def x1_chain_fresh(params: dict[str, Any], f: Facts) -> Outcome:
         "oldest_block_time": f.supply.oldest_block_time.isoformat(),
     }
     if age > limit:
-        return "fail", f"the oldest supply reading is {age} s old; at most {limit} s", figures
+        return "fail", f"the oldest supply reading is {age} s old; at most {limit}", figures
     return "pass", f"supply read {age} s before evaluation", figures
 
 

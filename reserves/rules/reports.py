@@ -25,16 +25,15 @@ def _report_age(params: dict[str, Any], f: Facts, max_days: int, types: list[str
             )
         return "not_evaluable", "no report of the required type has been submitted", {"max_age_days": max_days}
     newest = max(candidates)
-    # A report stated a moment after the evaluation instant is 0 days old, never "-1 days".
-    age = max(f.evaluated_at - newest, timedelta(0))
+    age = f.evaluated_at - newest
     figures = {"newest_as_of": newest.isoformat(), "age_days": age.days, "max_age_days": max_days}
     if age > timedelta(days=max_days):
         return (
             "fail",
-            f"the newest report is {age.days} days old (as of {newest:%Y-%m-%d}); at most {max_days} days",
+            f"the newest report is {age.days} days old (as of {newest:%Y-%m-%d}); at most {max_days}",
             figures,
         )
-    return "pass", f"the newest report is {age.days} days old; at most {max_days} days", figures
+    return "pass", f"the newest report is {age.days} days old; at most {max_days}", figures
 
 
 def r22_weekly(params: dict[str, Any], f: Facts) -> Outcome:

@@ -73,3 +73,19 @@ def test_403_and_404_are_styled_pages_in_the_readers_language(coin):
     missing = Client().get("/coins/NOPE/")
     assert missing.status_code == 404 and "This page does not exist" in missing.content.decode()
     assert 'id="api-docs-link"' in missing.content.decode()
+
+
+def test_finding_texts_read_with_grouped_amounts_units_and_no_negative_age():
+    from web.format import fmt_message_amounts
+
+    assert fmt_message_amounts("eligible reserves 90000.000000 USD are below 100000.000000000000000000 USD") == (
+        "eligible reserves 90,000.00 USD are below 100,000.00 USD"
+    )
+    assert fmt_message_amounts("the newest report is 120 days old (as of 2026-08-05); at most 61") == (
+        "the newest report is 120 days old (as of 2026-08-05); at most 61 days"
+    )
+    assert (
+        fmt_message_amounts("the newest report is -1 days old; at most 7")
+        == "the newest report is 0 days old; at most 7 days"
+    )
+    assert fmt_message_amounts("ratio 0.960000000000 at block 12") == "ratio 0.960000000000 at block 12"
