@@ -15,7 +15,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from attest.audit import audit_append
-from attest.models import Attestation, AttestationSignature, AttestationStatus, Membership, Role, SignerRole
+from attest.models import (
+    Attestation,
+    AttestationSignature,
+    AttestationStatus,
+    Membership,
+    Role,
+    SignerRole,
+    Stablecoin,
+)
 from attest.selectors import user_issuer_id, user_role
 from attest.services import User, lock_draft, require_draft, require_issuer_staff
 from attest.signing import attestation_payload, payload_sha256, signature_recover, typed_data
@@ -86,6 +94,9 @@ def attestation_sign(*, user: User, attestation: Attestation, signature: str) ->
             }
         )
     with transaction.atomic():
+        # The coin's row lock first, as every writer of the coin takes it before the audit log's: a worker
+        # judging the coin holds the log's lock while it refers to this attestation (a deadlock otherwise).
+        Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
         locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
         if payload_sha256(attestation_payload(locked)) != payload_sha256(payload):
             raise ValidationError({"signature": ["The attestation changed while it was being signed; sign again."]})
