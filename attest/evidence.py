@@ -86,7 +86,7 @@ def attestation_sign(*, user: User, attestation: Attestation, signature: str) ->
             }
         )
     with transaction.atomic():
-        locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
+        locked = Attestation.objects.select_for_update(no_key=True).get(pk=attestation.pk)
         if payload_sha256(attestation_payload(locked)) != payload_sha256(payload):
             raise ValidationError({"signature": ["The attestation changed while it was being signed; sign again."]})
         AttestationSignature.objects.filter(attestation=locked, role=signer).delete()

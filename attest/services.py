@@ -64,7 +64,7 @@ def _next_version(stablecoin: Stablecoin) -> int:
 
 def lock_draft(attestation: Attestation) -> Attestation:
     """The draft's row, locked for this transaction; refuses anything no longer a draft."""
-    locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
+    locked = Attestation.objects.select_for_update(no_key=True).filter(pk=attestation.pk).first()
     if locked is None or locked.status != AttestationStatus.DRAFT:
         raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
     return locked
@@ -134,7 +134,7 @@ def attestation_create(
     _check_auditor(details.auditor_id)
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
-        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
         attestation = Attestation(stablecoin=stablecoin, version=_next_version(stablecoin), created_by=user)  # type: ignore[misc]
         _write_contents(
             attestation,
@@ -327,7 +327,7 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
     if attestation.status == AttestationStatus.DRAFT:
         raise ValidationError("A draft is edited, not amended.")
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=attestation.stablecoin_id)
         if Attestation.objects.filter(supersedes=attestation).exists():
             raise ValidationError("This version has been amended already; amend the newest version.")
         old = attestation_input(attestation)
