@@ -6,10 +6,11 @@ Error bodies are ``{"errors": {key: [message, ...]}}`` with the same keys and me
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 from attest.csvimport import holdings_from_csv
 from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, Role, Stablecoin
+from attest.parsing import TEXT_MAX_CHARS, as_utc, parse_amount, parse_date, parse_instant, parse_integer, shown
 from attest.selectors import attestations_visible_to, user_role
 from attest.services import (
     attestation_amend,
@@ -33,23 +35,77 @@ from attest.services import (
     errors_as_dict,
 )
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
-from attest.validation import HOLDING_FIELDS, AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import (
+    CHAIN_ID_MAX,
+    HOLDING_FIELDS,
+    MAX_HOLDINGS,
+    MAX_ISSUER_FIGURES,
+    AttestationDetails,
+    HoldingInput,
+    IssuerFigureInput,
+    time_zones,
+)
 from jobs.workflows import attestation_submit
 
 
+def _parsed(parse: Callable[[str], Any], data: Any, what: str) -> Any:
+    if not isinstance(data, str):
+        raise serializers.ValidationError(f"Send {what} as a string.")
+    try:
+        return parse(data)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
+# The fields below parse with attest/parsing.py, as the form and the CSV import do: the same text
+# is accepted or refused alike everywhere (DRF's own fields take fullwidth digits, NaN and exponents).
 class AmountField(serializers.Field):  # type: ignore[type-arg]
     """A decimal amount sent as a JSON string: a JSON number would have passed through a float."""
 
     def to_internal_value(self, data: Any) -> Decimal:
         if not isinstance(data, str):
             raise serializers.ValidationError('Send amounts as strings, e.g. "1800000.00".')
-        try:
-            return Decimal(data.strip())
-        except InvalidOperation:
-            raise serializers.ValidationError(f"{data!r} is not a decimal number.") from None
+        amount: Decimal = _parsed(parse_amount, data, "amounts")
+        return amount
 
     def to_representation(self, value: Any) -> str:
         return format(value, "f")
+
+
+class DayField(serializers.Field):  # type: ignore[type-arg]
+    """A date, "YYYY-MM-DD"."""
+
+    def to_internal_value(self, data: Any) -> date:
+        day: date = _parsed(parse_date, data, "dates")
+        return day
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.isoformat())
+
+
+class InstantField(serializers.Field):  # type: ignore[type-arg]
+    """An ISO 8601 date-time; UTC when it has no offset."""
+
+    def to_internal_value(self, data: Any) -> datetime:
+        return as_utc(_parsed(parse_instant, data, "date-times"))
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.isoformat())
+
+
+class ChainIdField(serializers.Field):  # type: ignore[type-arg]
+    """A chain id: a JSON whole number, or one written in ASCII digits."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            raise serializers.ValidationError("A chain id is a whole number.")
+        value: int = data if isinstance(data, int) else _parsed(parse_integer, data, "chain ids")
+        if not 0 < value <= CHAIN_ID_MAX:
+            raise serializers.ValidationError(f"A chain id is a whole number from 1 to {CHAIN_ID_MAX}.")
+        return value
+
+    def to_representation(self, value: Any) -> int:
+        return int(value)
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -57,8 +113,10 @@ def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            name = "__all__" if key == "non_field_errors" else str(key)
-            flat.update(_flatten(value, f"{prefix}{name}."))
+            if key == "non_field_errors":  # about the whole: "__all__" at the top, else the list's own key
+                flat.update(_flatten(value, prefix or "__all__."))
+            else:
+                flat.update(_flatten(value, f"{prefix}{key}."))
     elif isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
         for i, value in enumerate(errors):
             flat.update(_flatten(value, f"{prefix}{i}."))
@@ -87,9 +145,9 @@ class HoldingSerializer(serializers.Serializer):  # type: ignore[type-arg]
     fx_rate = AmountField(required=False, allow_null=True, default=None)
     regulator_approval_ref = serializers.CharField(required=False, allow_blank=True, default="")
     valuation_method = serializers.CharField(required=False, default="market")
-    issue_date = serializers.DateField(required=False, allow_null=True, default=None)
-    acquisition_date = serializers.DateField(required=False, allow_null=True, default=None)
-    maturity_date = serializers.DateField(required=False, allow_null=True, default=None)
+    issue_date = DayField(required=False, allow_null=True, default=None)
+    acquisition_date = DayField(required=False, allow_null=True, default=None)
+    maturity_date = DayField(required=False, allow_null=True, default=None)
     segregated = serializers.BooleanField(required=False, default=True)
     encumbered = serializers.BooleanField(required=False, default=False)
     encumbrance_description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -108,7 +166,7 @@ def _holding(data: dict[str, Any]) -> HoldingInput:
 
 
 class IssuerFigureSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    chain_id = serializers.IntegerField(min_value=1)
+    chain_id = ChainIdField()
     outstanding = AmountField()
 
 
@@ -133,40 +191,44 @@ class _Api(APIView):
 
 
 class AttestationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    stablecoin = serializers.CharField(help_text="the coin's symbol")
+    stablecoin = serializers.CharField(max_length=16, help_text="the coin's symbol")
     report_type = serializers.CharField(default="attestation")
     as_of = serializers.CharField(help_text="ISO 8601; without an offset it is read in as_of_timezone")
     as_of_timezone = serializers.CharField(default="UTC")
-    period_start = serializers.DateField(required=False, allow_null=True, default=None)
-    period_end = serializers.DateField(required=False, allow_null=True, default=None)
+    period_start = DayField(required=False, allow_null=True, default=None)
+    period_end = DayField(required=False, allow_null=True, default=None)
     assurer_name = serializers.CharField(required=False, allow_blank=True, default="")
     assurer_registration = serializers.CharField(required=False, allow_blank=True, default="")
-    auditor = serializers.CharField(required=False, allow_blank=True, default="", help_text="auditor's username")
+    auditor = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=150, help_text="auditor's username"
+    )
     standard = serializers.CharField(required=False, allow_blank=True, default="")
     engagement_type = serializers.CharField(required=False, allow_blank=True, default="")
     assurance_level = serializers.CharField(required=False, allow_blank=True, default="")
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    report_signed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    report_signed_at = InstantField(required=False, allow_null=True, default=None)
     stated_total_reserves = AmountField(required=False, allow_null=True, default=None)
     pays_holder_interest = serializers.BooleanField(required=False, allow_null=True, default=None)
     ceo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    ceo_certified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ceo_certified_at = InstantField(required=False, allow_null=True, default=None)
     cfo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    cfo_certified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    holdings = HoldingSerializer(many=True, required=False, default=list)
-    issuer_figures = IssuerFigureSerializer(many=True, required=False, default=list)
+    cfo_certified_at = InstantField(required=False, allow_null=True, default=None)
+    holdings: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=HoldingSerializer(), required=False, default=list, max_length=MAX_HOLDINGS
+    )
+    issuer_figures: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=IssuerFigureSerializer(), required=False, default=list, max_length=MAX_ISSUER_FIGURES
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["as_of_timezone"] not in time_zones():
+            message = f"{shown(attrs['as_of_timezone'])} is not a time zone."
+            raise serializers.ValidationError({"as_of_timezone": message})
         try:
-            zone = ZoneInfo(attrs["as_of_timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            message = f"{attrs['as_of_timezone']!r} is not a time zone."
-            raise serializers.ValidationError({"as_of_timezone": message}) from None
-        try:
-            as_of = datetime.fromisoformat(attrs["as_of"])
-        except ValueError:
-            raise serializers.ValidationError({"as_of": "Use ISO 8601, e.g. 2026-11-24T23:59:59+08:00."}) from None
-        attrs["as_of"] = as_of if as_of.tzinfo else as_of.replace(tzinfo=zone)
+            as_of = parse_instant(attrs["as_of"])
+        except ValueError as exc:
+            raise serializers.ValidationError({"as_of": str(exc)}) from None
+        attrs["as_of"] = as_of if as_of.tzinfo else as_of.replace(tzinfo=ZoneInfo(attrs["as_of_timezone"]))
         return attrs
 
 
@@ -177,7 +239,7 @@ def _service_args(data: dict[str, Any]) -> dict[str, Any]:
     if data["auditor"]:
         auditor = get_user_model().objects.filter(username=data["auditor"]).first()
         if auditor is None:
-            raise ValidationError({"auditor": [f"No user {data['auditor']!r}."]})
+            raise ValidationError({"auditor": [f"No user {shown(data['auditor'])}."]})
         auditor_id = auditor.pk
     names = [n for n in AttestationDetails.__dataclass_fields__ if n != "auditor_id"]
     return {
@@ -229,6 +291,8 @@ class AttestationDetailApi(_Api):
 
     def put(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
+        if not isinstance(request.data, Mapping):
+            return error_response({"__all__": ["Send the attestation as a JSON object."]})
         serializer = self.InputSerializer(data={**request.data, "stablecoin": attestation.stablecoin.symbol})
         serializer.is_valid(raise_exception=True)
         attestation = attestation_update(
@@ -247,7 +311,9 @@ class AttestationHoldingsAddApi(_Api):
         if "file" in request.FILES:
             holdings = holdings_from_csv(request.FILES["file"].read())
         else:
-            serializer = HoldingSerializer(data=request.data, many=True)
+            serializer: serializers.ListSerializer[Any] = serializers.ListSerializer(
+                child=HoldingSerializer(), data=request.data, max_length=MAX_HOLDINGS
+            )
             if not serializer.is_valid():
                 return error_response(_flatten({"holdings": serializer.errors}))
             holdings = [_holding(h) for h in serializer.validated_data]
@@ -276,7 +342,7 @@ class AttestationTypedDataApi(_Api):
 
 class AttestationSignApi(_Api):
     class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        signature = serializers.CharField()
+        signature = serializers.CharField(max_length=200)
 
     def post(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
@@ -296,7 +362,7 @@ class AttestationSubmitApi(_Api):
 
 class AttestationAmendApi(_Api):
     class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        reason = serializers.CharField()
+        reason = serializers.CharField(max_length=TEXT_MAX_CHARS)
 
     def post(self, request: Request, pk: int) -> Response:
         serializer = self.InputSerializer(data=request.data)

@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("attestations/", include("web.issuer_urls")),
     path("regulator/", include("web.regulator_urls")),
-    path("coins/<str:symbol>/", public_coin, name="public_coin"),
+    path("coins/<slug:symbol>/", public_coin, name="public_coin"),
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("api.issuer_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,12 +7,14 @@ and `attach_errors` puts each against its field.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.validators import EMPTY_VALUES
 from django.forms import BaseFormSet, formset_factory
 
 from attest.models import (
@@ -29,8 +31,16 @@ from attest.models import (
     Stablecoin,
     ValuationMethod,
 )
+from attest.parsing import parse_amount, parse_date, parse_instant, parse_integer
 from attest.selectors import auditors, stablecoins_attestable_by
-from attest.validation import AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import (
+    CHAIN_ID_MAX,
+    MAX_HOLDINGS,
+    MAX_ISSUER_FIGURES,
+    AttestationDetails,
+    HoldingInput,
+    IssuerFigureInput,
+)
 
 COMMON_ZONES = [
     "UTC",
@@ -43,23 +53,61 @@ COMMON_ZONES = [
 ]
 ZONES = frozenset(available_timezones())
 ZONE_CHOICES = COMMON_ZONES + sorted(ZONES - set(COMMON_ZONES))
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 BLANK = ("", "—")
 YES_NO = [BLANK, ("true", "Yes"), ("false", "No")]
 
 
+def _parsed(parse: Callable[[str], Any], value: Any, empty: Any) -> Any:
+    if value in EMPTY_VALUES:
+        return empty
+    try:
+        return parse(str(value))
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+# The fields below parse with attest/parsing.py, as the issuer API and the CSV import do, so the
+# same text is accepted or refused alike everywhere (Django's own parsers take fullwidth digits,
+# NaN, sNaN and exponents).
+class AmountField(forms.DecimalField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_amount, value, None)
+
+
+class WholeNumberField(forms.IntegerField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_integer, value, None)
+
+
+class DayField(forms.DateField):
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        parsed: date | None = _parsed(parse_date, value, None)
+        return parsed
+
+
+class InstantField(forms.DateTimeField):
+    """A wall-clock date-time; AttestationForm.clean puts it in the chosen zone."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        parsed: datetime | None = _parsed(parse_instant, value, None)
+        return parsed
+
+
 def _datetime(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return InstantField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-        input_formats=DATETIME_FORMATS,
     )
 
 
 def _date(label: str) -> forms.DateField:
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    return DayField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _yes_no(label: str) -> forms.TypedChoiceField:
@@ -69,7 +117,7 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
 
 
 def _money(label: str, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    return AmountField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
 
 class AttestationForm(forms.Form):
@@ -180,7 +228,7 @@ class HoldingForm(forms.Form):
     currency = CurrencyField(max_length=3)
     face_value = _money("Face value")
     market_value = _money("Market value", required=True)
-    fx_rate = forms.DecimalField(label="FX rate", required=False, max_digits=20, decimal_places=10)
+    fx_rate = AmountField(label="FX rate", required=False, max_digits=20, decimal_places=10)
     regulator_approval_ref = forms.CharField(label="Currency approval ref", max_length=100, required=False)
     valuation_method = forms.ChoiceField(
         choices=[("", "— market —"), *ValuationMethod.choices], required=False, help_text="blank means market value"
@@ -223,15 +271,15 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 
 class IssuerFigureForm(forms.Form):
-    chain_id = forms.IntegerField(label="Chain id", min_value=1)
-    outstanding = forms.DecimalField(label="Tokens outstanding", max_digits=40, decimal_places=18)
+    chain_id = WholeNumberField(label="Chain id", min_value=1, max_value=CHAIN_ID_MAX)
+    outstanding = AmountField(label="Tokens outstanding", max_digits=40, decimal_places=18)
 
     def to_input(self) -> IssuerFigureInput:
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])
 
 
-HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=500, validate_max=True)
-IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=50, validate_max=True)
+HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=MAX_HOLDINGS, validate_max=True)
+IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=MAX_ISSUER_FIGURES, validate_max=True)
 
 
 def formset_inputs(formset: BaseFormSet[Any]) -> list[Any]:
