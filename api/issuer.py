@@ -6,15 +6,14 @@ Error bodies are ``{"errors": {key: [message, ...]}}`` with the same keys and me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -22,10 +21,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import ErrorSerializer
+from api.issuer_serializers import (
+    AmendInputSerializer,
+    AttestationInputSerializer,
+    AttestationOutputSerializer,
+    AttestationSummarySerializer,
+    DocumentOutputSerializer,
+    FieldErrorsSerializer,
+    FileUploadSerializer,
+    HoldingSerializer,
+    LinesSerializer,
+    SignatureInputSerializer,
+    SignatureSummarySerializer,
+)
 from attest.csvimport import holdings_from_csv
 from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, Role, Stablecoin
-from attest.parsing import TEXT_MAX_CHARS, as_utc, parse_amount, parse_date, parse_instant, parse_integer, shown
+from attest.parsing import shown
 from attest.selectors import attestations_visible_to, user_role
 from attest.services import (
     attestation_amend,
@@ -35,77 +48,8 @@ from attest.services import (
     errors_as_dict,
 )
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
-from attest.validation import (
-    CHAIN_ID_MAX,
-    HOLDING_FIELDS,
-    MAX_HOLDINGS,
-    MAX_ISSUER_FIGURES,
-    AttestationDetails,
-    HoldingInput,
-    IssuerFigureInput,
-    time_zones,
-)
+from attest.validation import HOLDING_FIELDS, MAX_HOLDINGS, AttestationDetails, HoldingInput, IssuerFigureInput
 from jobs.workflows import attestation_submit
-
-
-def _parsed(parse: Callable[[str], Any], data: Any, what: str) -> Any:
-    if not isinstance(data, str):
-        raise serializers.ValidationError(f"Send {what} as a string.")
-    try:
-        return parse(data)
-    except ValueError as exc:
-        raise serializers.ValidationError(str(exc)) from None
-
-
-# The fields below parse with attest/parsing.py, as the form and the CSV import do: the same text
-# is accepted or refused alike everywhere (DRF's own fields take fullwidth digits, NaN and exponents).
-class AmountField(serializers.Field):  # type: ignore[type-arg]
-    """A decimal amount sent as a JSON string: a JSON number would have passed through a float."""
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str):
-            raise serializers.ValidationError('Send amounts as strings, e.g. "1800000.00".')
-        amount: Decimal = _parsed(parse_amount, data, "amounts")
-        return amount
-
-    def to_representation(self, value: Any) -> str:
-        return format(value, "f")
-
-
-class DayField(serializers.Field):  # type: ignore[type-arg]
-    """A date, "YYYY-MM-DD"."""
-
-    def to_internal_value(self, data: Any) -> date:
-        day: date = _parsed(parse_date, data, "dates")
-        return day
-
-    def to_representation(self, value: Any) -> str:
-        return str(value.isoformat())
-
-
-class InstantField(serializers.Field):  # type: ignore[type-arg]
-    """An ISO 8601 date-time; UTC when it has no offset."""
-
-    def to_internal_value(self, data: Any) -> datetime:
-        return as_utc(_parsed(parse_instant, data, "date-times"))
-
-    def to_representation(self, value: Any) -> str:
-        return str(value.isoformat())
-
-
-class ChainIdField(serializers.Field):  # type: ignore[type-arg]
-    """A chain id: a JSON whole number, or one written in ASCII digits."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
-            raise serializers.ValidationError("A chain id is a whole number.")
-        value: int = data if isinstance(data, int) else _parsed(parse_integer, data, "chain ids")
-        if not 0 < value <= CHAIN_ID_MAX:
-            raise serializers.ValidationError(f"A chain id is a whole number from 1 to {CHAIN_ID_MAX}.")
-        return value
-
-    def to_representation(self, value: Any) -> int:
-        return int(value)
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -131,43 +75,11 @@ def error_response(errors: dict[str, list[str]], code: int = status.HTTP_400_BAD
     return Response({"errors": errors}, status=code)
 
 
-class HoldingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    asset_class = serializers.CharField()
-    custodian = serializers.CharField()
-    currency = serializers.CharField(max_length=3)
-    market_value = AmountField()
-    instrument_id = serializers.CharField(required=False, allow_blank=True, default="")
-    instrument_issuer = serializers.CharField(required=False, allow_blank=True, default="")
-    custodian_type = serializers.CharField(required=False, allow_blank=True, default="")
-    custodian_country = serializers.CharField(required=False, allow_blank=True, default="", max_length=2)
-    account_type = serializers.CharField(required=False, allow_blank=True, default="")
-    face_value = AmountField(required=False, allow_null=True, default=None)
-    fx_rate = AmountField(required=False, allow_null=True, default=None)
-    regulator_approval_ref = serializers.CharField(required=False, allow_blank=True, default="")
-    valuation_method = serializers.CharField(required=False, default="market")
-    issue_date = DayField(required=False, allow_null=True, default=None)
-    acquisition_date = DayField(required=False, allow_null=True, default=None)
-    maturity_date = DayField(required=False, allow_null=True, default=None)
-    segregated = serializers.BooleanField(required=False, default=True)
-    encumbered = serializers.BooleanField(required=False, default=False)
-    encumbrance_description = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_counterparty = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_collateral_type = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_collateral_value = AmountField(required=False, allow_null=True, default=None)
-    mmf_is_government = serializers.BooleanField(required=False, allow_null=True, default=None)
-    mmf_invests_solely_in_eligible = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
 def _holding(data: dict[str, Any]) -> HoldingInput:
     values = {name: data[name] for name in HOLDING_FIELDS}
     values["currency"] = values["currency"].upper()
     values["custodian_country"] = values["custodian_country"].upper()
     return HoldingInput(**values)
-
-
-class IssuerFigureSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    chain_id = ChainIdField()
-    outstanding = AmountField()
 
 
 class IsMember(BasePermission):
@@ -187,49 +99,23 @@ class _Api(APIView):
             return error_response(errors_as_dict(exc))
         if isinstance(exc, serializers.ValidationError):
             return error_response(_flatten(exc.detail))
+        if isinstance(exc, exceptions.ParseError):  # a body that is not JSON: a 400 like any other
+            return error_response({"__all__": [str(exc.detail)]})
         return super().handle_exception(exc)
 
 
-class AttestationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    stablecoin = serializers.CharField(max_length=16, help_text="the coin's symbol")
-    report_type = serializers.CharField(default="attestation")
-    as_of = serializers.CharField(help_text="ISO 8601; without an offset it is read in as_of_timezone")
-    as_of_timezone = serializers.CharField(default="UTC")
-    period_start = DayField(required=False, allow_null=True, default=None)
-    period_end = DayField(required=False, allow_null=True, default=None)
-    assurer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    assurer_registration = serializers.CharField(required=False, allow_blank=True, default="")
-    auditor = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=150, help_text="auditor's username"
-    )
-    standard = serializers.CharField(required=False, allow_blank=True, default="")
-    engagement_type = serializers.CharField(required=False, allow_blank=True, default="")
-    assurance_level = serializers.CharField(required=False, allow_blank=True, default="")
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    report_signed_at = InstantField(required=False, allow_null=True, default=None)
-    stated_total_reserves = AmountField(required=False, allow_null=True, default=None)
-    pays_holder_interest = serializers.BooleanField(required=False, allow_null=True, default=None)
-    ceo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    ceo_certified_at = InstantField(required=False, allow_null=True, default=None)
-    cfo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    cfo_certified_at = InstantField(required=False, allow_null=True, default=None)
-    holdings: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=HoldingSerializer(), required=False, default=list, max_length=MAX_HOLDINGS
-    )
-    issuer_figures: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=IssuerFigureSerializer(), required=False, default=list, max_length=MAX_ISSUER_FIGURES
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["as_of_timezone"] not in time_zones():
-            message = f"{shown(attrs['as_of_timezone'])} is not a time zone."
-            raise serializers.ValidationError({"as_of_timezone": message})
-        try:
-            as_of = parse_instant(attrs["as_of"])
-        except ValueError as exc:
-            raise serializers.ValidationError({"as_of": str(exc)}) from None
-        attrs["as_of"] = as_of if as_of.tzinfo else as_of.replace(tzinfo=ZoneInfo(attrs["as_of_timezone"]))
-        return attrs
+# Every answer but a success: 400 with the form's keys, the rest in the public API's error body.
+ERRORS: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(FieldErrorsSerializer, description="the input is invalid: messages per field"),
+    401: OpenApiResponse(ErrorSerializer, description="no valid token"),
+    403: OpenApiResponse(ErrorSerializer, description="the user may not do this"),
+    404: OpenApiResponse(ErrorSerializer, description="no such attestation visible to the user"),
+    405: OpenApiResponse(ErrorSerializer, description="method not allowed"),
+    406: OpenApiResponse(ErrorSerializer, description="the requested format cannot be produced"),
+    415: OpenApiResponse(ErrorSerializer, description="unsupported media type"),
+    429: OpenApiResponse(ErrorSerializer, description="too many requests"),
+}
+FREE_FORM = OpenApiResponse(OpenApiTypes.OBJECT, description="a JSON object (docs/attestations.md)")
 
 
 def _service_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -267,12 +153,20 @@ def _output(attestation: Attestation) -> dict[str, Any]:
 class AttestationListCreateApi(_Api):
     InputSerializer = AttestationInputSerializer
 
+    @extend_schema(
+        summary="Attestations visible to the user", responses={200: AttestationSummarySerializer(many=True), **ERRORS}
+    )
     def get(self, request: Request) -> Response:
         rows = attestations_visible_to(request.user).order_by("-created_at")
         return Response(
             [{"id": a.pk, "stablecoin": a.stablecoin.symbol, "version": a.version, "status": a.status} for a in rows]
         )
 
+    @extend_schema(
+        summary="Create a draft",
+        request=AttestationInputSerializer,
+        responses={201: AttestationOutputSerializer, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -286,9 +180,15 @@ class AttestationListCreateApi(_Api):
 class AttestationDetailApi(_Api):
     InputSerializer = AttestationInputSerializer
 
+    @extend_schema(summary="One attestation", responses={200: AttestationOutputSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(_output(self.visible(pk)))
 
+    @extend_schema(
+        summary="Replace a draft's contents (its stablecoin stays)",
+        request=AttestationInputSerializer,
+        responses={200: AttestationOutputSerializer, **ERRORS},
+    )
     def put(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         if not isinstance(request.data, Mapping):
@@ -306,13 +206,27 @@ class AttestationHoldingsAddApi(_Api):
 
     parser_classes = [JSONParser, MultiPartParser]
 
+    @extend_schema(
+        summary="Add holding lines to a draft",
+        request={
+            "application/json": serializers.ListSerializer(
+                child=HoldingSerializer(), allow_empty=False, max_length=MAX_HOLDINGS
+            ),
+            "multipart/form-data": FileUploadSerializer,
+        },
+        responses={201: LinesSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         if "file" in request.FILES:
             holdings = holdings_from_csv(request.FILES["file"].read())
+        elif not isinstance(request.data, list):
+            return error_response(
+                {"holdings": ["Send a JSON list of holdings, or a CSV as a multipart field named file."]}
+            )
         else:
             serializer: serializers.ListSerializer[Any] = serializers.ListSerializer(
-                child=HoldingSerializer(), data=request.data, max_length=MAX_HOLDINGS
+                child=HoldingSerializer(), data=request.data, max_length=MAX_HOLDINGS, allow_empty=False
             )
             if not serializer.is_valid():
                 return error_response(_flatten({"holdings": serializer.errors}))
@@ -326,6 +240,11 @@ class AttestationDocumentApi(_Api):
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        summary="Attach the accountant's report (PDF)",
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={200: DocumentOutputSerializer, **ERRORS},
+    )
     def put(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         upload = request.FILES.get("file")
@@ -336,14 +255,19 @@ class AttestationDocumentApi(_Api):
 
 
 class AttestationTypedDataApi(_Api):
+    @extend_schema(summary="The EIP-712 typed data to sign", responses={200: FREE_FORM, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(typed_data(attestation_payload(self.visible(pk))))
 
 
 class AttestationSignApi(_Api):
-    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        signature = serializers.CharField(max_length=200)
+    InputSerializer = SignatureInputSerializer
 
+    @extend_schema(
+        summary="Sign (issuer) or countersign (assigned auditor)",
+        request=SignatureInputSerializer,
+        responses={201: SignatureSummarySerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         serializer = self.InputSerializer(data=request.data)
@@ -355,15 +279,22 @@ class AttestationSignApi(_Api):
 
 
 class AttestationSubmitApi(_Api):
+    @extend_schema(
+        summary="Submit a signed draft", request=None, responses={200: AttestationOutputSerializer, **ERRORS}
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = attestation_submit(user=request.user, attestation=self.visible(pk))
         return Response(_output(attestation))
 
 
 class AttestationAmendApi(_Api):
-    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        reason = serializers.CharField(max_length=TEXT_MAX_CHARS)
+    InputSerializer = AmendInputSerializer
 
+    @extend_schema(
+        summary="Amend a submitted attestation: a new draft version",
+        request=AmendInputSerializer,
+        responses={201: AttestationOutputSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -374,5 +305,6 @@ class AttestationAmendApi(_Api):
 
 
 class AttestationBundleApi(_Api):
+    @extend_schema(summary="The signed attestation bundle", responses={200: FREE_FORM, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(attestation_bundle(self.visible(pk)))
