@@ -158,6 +158,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "attest@localhost")
 # Attestations: the largest accountant's report accepted, and the login lockout against password guessing.
 REPORT_MAX_BYTES = envint("REPORT_MAX_BYTES", str(20 * 1024 * 1024))
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+LOGIN_ACCOUNT_FAILURE_LIMIT = envint("LOGIN_ACCOUNT_FAILURE_LIMIT", "20")
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "50")
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -5,6 +5,8 @@ its column, NaN/sNaN/Infinity, exponents and fullwidth digits in amounts, NUL by
 years and UTC offsets, oversize lists, and a malformed signature.
 """
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -142,3 +144,13 @@ def test_the_history_refuses_bad_parameters_with_a_400(query):
 def test_a_nul_in_a_path_is_a_404():
     for path in ("/api/v1/stablecoins/US%00DX/", "/api/v1/stablecoins/US%00DX/history/", "/coins/US%00DX/"):
         assert Client().get(path).status_code == 404, path
+
+
+def test_issuer_text_starting_a_formula_is_defused_in_the_api_csv():
+    api_data.coin("USDX", reserves="4800000")
+    Attestation.objects.update(assurer_name="=HYPERLINK(\"http://evil\")", amendment_reason="@SUM(1)")
+    text = Client().get("/api/v1/stablecoins/USDX/attestations/?format=csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and rows[0]["assurer_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["amendment_reason"] == "'@SUM(1)"
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows for cell in row.values())

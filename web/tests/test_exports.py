@@ -19,3 +19,9 @@ def test_amounts_stay_exact_and_formulas_are_quoted():
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
     [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
     assert row == ["-16000.000000000000000001", "'=HYPERLINK(1)", "'-cmd", "", "2026-11-01T00:00:00+00:00"]
+
+
+def test_tab_carriage_return_and_plus_are_defused_but_numbers_are_not():
+    response = csv_response("x.csv", ["a", "b", "c", "d", "e"], [["\t=1", "\r=1", "+cmd", "+5", "-0.5"]])
+    [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert row == ["'\t=1", "'\r=1", "'+cmd", "+5", "-0.5"]
