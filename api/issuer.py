@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.auth import ExpiringTokenAuthentication
 from api.errors import ErrorSerializer
 from api.issuer_serializers import (
     AmendInputSerializer,
@@ -38,7 +38,6 @@ from api.issuer_serializers import (
 from attest.csvimport import holdings_from_csv
 from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, Role, Stablecoin
-from attest.parsing import shown
 from attest.selectors import attestations_visible_to, user_role
 from attest.services import (
     attestation_amend,
@@ -88,7 +87,7 @@ class IsMember(BasePermission):
 
 
 class _Api(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsAuthenticated, IsMember]
 
     def visible(self, pk: int) -> Attestation:
@@ -123,9 +122,10 @@ def _service_args(data: dict[str, Any]) -> dict[str, Any]:
 
     auditor_id = None
     if data["auditor"]:
-        auditor = get_user_model().objects.filter(username=data["auditor"]).first()
+        auditor = get_user_model().objects.filter(username=data["auditor"], membership__role=Role.AUDITOR).first()
         if auditor is None:
-            raise ValidationError({"auditor": [f"No user {shown(data['auditor'])}."]})
+            # The same words as for a user who is no auditor (attest/services.py): no way to learn usernames.
+            raise ValidationError({"auditor": ["Choose a registered auditor."]})
         auditor_id = auditor.pk
     names = [n for n in AttestationDetails.__dataclass_fields__ if n != "auditor_id"]
     return {

@@ -29,6 +29,7 @@ from web import exports
 from web.charts import bar_chart, line_chart
 from web.coinpage import CoinPage, coin_page
 from web.overview import DEFAULT_SORT, SEVERITIES, SORT_KEYS, OverviewQuery, overview_row_json, overview_rows
+from web.throttle import throttled
 
 
 def _require_regulator(request: HttpRequest) -> None:
@@ -216,6 +217,7 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
     """The transparency page of a published coin: no login, the publication the public API serves."""
     page = coin_page(symbol=symbol.upper(), published_only=True, regulator=False)
