@@ -93,63 +93,114 @@ class ChainIdField(serializers.Field):  # type: ignore[type-arg]
 
 
 class HoldingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    asset_class = Text()
-    custodian = Text()
-    currency = Text(max_length=3)
-    market_value = AmountField()
-    instrument_id = Text(required=False, allow_blank=True, default="")
-    instrument_issuer = Text(required=False, allow_blank=True, default="")
-    custodian_type = Text(required=False, allow_blank=True, default="")
-    custodian_country = Text(required=False, allow_blank=True, default="", max_length=2)
-    account_type = Text(required=False, allow_blank=True, default="")
-    face_value = AmountField(required=False, allow_null=True, default=None)
-    fx_rate = AmountField(required=False, allow_null=True, default=None)
-    regulator_approval_ref = Text(required=False, allow_blank=True, default="")
-    valuation_method = Text(required=False, default="market")
-    issue_date = DayField(required=False, allow_null=True, default=None)
-    acquisition_date = DayField(required=False, allow_null=True, default=None)
-    maturity_date = DayField(required=False, allow_null=True, default=None)
-    segregated = serializers.BooleanField(required=False, default=True)
-    encumbered = serializers.BooleanField(required=False, default=False)
-    encumbrance_description = Text(required=False, allow_blank=True, default="")
-    repo_counterparty = Text(required=False, allow_blank=True, default="")
-    repo_collateral_type = Text(required=False, allow_blank=True, default="")
-    repo_collateral_value = AmountField(required=False, allow_null=True, default=None)
-    mmf_is_government = serializers.BooleanField(required=False, allow_null=True, default=None)
-    mmf_invests_solely_in_eligible = serializers.BooleanField(required=False, allow_null=True, default=None)
+    asset_class = Text(help_text="reserve class: cash, demand_deposit, tbill, govt_mmf, ... (docs/attestations.md)")
+    custodian = Text(help_text="who holds it")
+    currency = Text(max_length=3, help_text="ISO 4217 code of the holding")
+    market_value = AmountField(help_text="value in the holding's currency, a decimal string")
+    instrument_id = Text(required=False, allow_blank=True, default="", help_text="CUSIP or ISIN")
+    instrument_issuer = Text(required=False, allow_blank=True, default="", help_text="who issued the instrument")
+    custodian_type = Text(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="central_bank, bank, trust_company, custodian, broker_dealer, other",
+    )
+    custodian_country = Text(
+        required=False, allow_blank=True, default="", max_length=2, help_text="ISO 3166 country of custody, two letters"
+    )
+    account_type = Text(
+        required=False, allow_blank=True, default="", help_text="trust, fbo, segregated_custody, omnibus, other"
+    )
+    face_value = AmountField(required=False, allow_null=True, default=None, help_text="face value, a decimal string")
+    fx_rate = AmountField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="units of the coin's currency per unit of the holding's",
+    )
+    regulator_approval_ref = Text(
+        required=False, allow_blank=True, default="", help_text="approval of a currency mismatch (R8)"
+    )
+    valuation_method = Text(required=False, default="market", help_text="market (default), amortised_cost, nav")
+    issue_date = DayField(required=False, allow_null=True, default=None, help_text="YYYY-MM-DD")
+    acquisition_date = DayField(required=False, allow_null=True, default=None, help_text="YYYY-MM-DD")
+    maturity_date = DayField(required=False, allow_null=True, default=None, help_text="YYYY-MM-DD")
+    segregated = serializers.BooleanField(
+        required=False, default=True, help_text="held apart from the issuer's own assets (default true)"
+    )
+    encumbered = serializers.BooleanField(
+        required=False, default=False, help_text="pledged or otherwise encumbered (default false)"
+    )
+    encumbrance_description = Text(
+        required=False, allow_blank=True, default="", help_text="what encumbers it (required when encumbered)"
+    )
+    repo_counterparty = Text(required=False, allow_blank=True, default="", help_text="a repo's counterparty")
+    repo_collateral_type = Text(required=False, allow_blank=True, default="", help_text="a repo's collateral")
+    repo_collateral_value = AmountField(
+        required=False, allow_null=True, default=None, help_text="a repo's collateral value, a decimal string"
+    )
+    mmf_is_government = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="a money-market fund: is it a government fund"
+    )
+    mmf_invests_solely_in_eligible = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a money-market fund: does it hold only eligible assets",
+    )
 
 
 class IssuerFigureSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    chain_id = ChainIdField()
-    outstanding = AmountField()
+    chain_id = ChainIdField(help_text="EIP-155 chain id")
+    outstanding = AmountField(help_text="tokens outstanding on that chain, a decimal string")
 
 
 class AttestationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     stablecoin = Text(max_length=16, help_text="the coin's symbol")
-    report_type = Text(default="attestation")
+    report_type = Text(
+        default="attestation",
+        help_text="daily_statement, weekly_disclosure, monthly_report, attestation (default), audit",
+    )
     as_of = Text(help_text="ISO 8601; without an offset it is read in as_of_timezone")
-    as_of_timezone = Text(default="UTC")
-    period_start = DayField(required=False, allow_null=True, default=None)
-    period_end = DayField(required=False, allow_null=True, default=None)
-    assurer_name = Text(required=False, allow_blank=True, default="")
-    assurer_registration = Text(required=False, allow_blank=True, default="")
+    as_of_timezone = Text(default="UTC", help_text="IANA time zone the as-of time is stated in (default UTC)")
+    period_start = DayField(required=False, allow_null=True, default=None, help_text="YYYY-MM-DD")
+    period_end = DayField(required=False, allow_null=True, default=None, help_text="YYYY-MM-DD")
+    assurer_name = Text(required=False, allow_blank=True, default="", help_text="the accounting firm")
+    assurer_registration = Text(required=False, allow_blank=True, default="", help_text="PCAOB / HKICPA / ... number")
     auditor = Text(required=False, allow_blank=True, default="", max_length=150, help_text="auditor's username")
-    standard = Text(required=False, allow_blank=True, default="")
-    engagement_type = Text(required=False, allow_blank=True, default="")
-    assurance_level = Text(required=False, allow_blank=True, default="")
-    opinion = Text(required=False, allow_blank=True, default="")
-    report_signed_at = InstantField(required=False, allow_null=True, default=None)
-    stated_total_reserves = AmountField(required=False, allow_null=True, default=None)
-    pays_holder_interest = serializers.BooleanField(required=False, allow_null=True, default=None)
-    ceo_name = Text(required=False, allow_blank=True, default="")
-    ceo_certified_at = InstantField(required=False, allow_null=True, default=None)
-    cfo_name = Text(required=False, allow_blank=True, default="")
-    cfo_certified_at = InstantField(required=False, allow_null=True, default=None)
+    standard = Text(required=False, allow_blank=True, default="", help_text="e.g. AICPA AT-C 205, ISAE 3000 (Revised)")
+    engagement_type = Text(
+        required=False, allow_blank=True, default="", help_text="examination, review, agreed_upon_procedures, audit"
+    )
+    assurance_level = Text(required=False, allow_blank=True, default="", help_text="reasonable, limited, none")
+    opinion = Text(required=False, allow_blank=True, default="", help_text="unmodified, qualified, adverse, disclaimer")
+    report_signed_at = InstantField(required=False, allow_null=True, default=None, help_text="ISO 8601 date-time")
+    stated_total_reserves = AmountField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the issuer's own total in the coin's currency; must equal the sum of the lines",
+    )
+    pays_holder_interest = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="holders are paid interest or yield (R31)"
+    )
+    ceo_name = Text(required=False, allow_blank=True, default="", help_text="the certifying CEO (GENIUS Act)")
+    ceo_certified_at = InstantField(required=False, allow_null=True, default=None, help_text="ISO 8601 date-time")
+    cfo_name = Text(required=False, allow_blank=True, default="", help_text="the certifying CFO (GENIUS Act)")
+    cfo_certified_at = InstantField(required=False, allow_null=True, default=None, help_text="ISO 8601 date-time")
     holdings: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=HoldingSerializer(), required=False, default=list, max_length=MAX_HOLDINGS
+        child=HoldingSerializer(),
+        required=False,
+        default=list,
+        max_length=MAX_HOLDINGS,
+        help_text="the holding lines, at most 500",
     )
     issuer_figures: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=IssuerFigureSerializer(), required=False, default=list, max_length=MAX_ISSUER_FIGURES
+        child=IssuerFigureSerializer(),
+        required=False,
+        default=list,
+        max_length=MAX_ISSUER_FIGURES,
+        help_text="tokens outstanding per chain, at most 50",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -171,19 +222,19 @@ class SignatureSummarySerializer(serializers.Serializer):  # type: ignore[type-a
 
 
 class AttestationOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="the attestation's id")
     status = serializers.CharField(help_text="draft, submitted, accepted, rejected or changes_requested")
     supersedes = serializers.IntegerField(allow_null=True, help_text="the id of the version this one amends")
     payload_sha256 = serializers.CharField(help_text="SHA-256 of the canonical payload that is signed")
-    signatures = SignatureSummarySerializer(many=True)
+    signatures = SignatureSummarySerializer(many=True, help_text="the signatures over the current payload")
     payload = serializers.DictField(help_text="the canonical payload (docs/attestations.md)")
 
 
 class AttestationSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
-    id = serializers.IntegerField()
-    stablecoin = serializers.CharField()
-    version = serializers.IntegerField()
-    status = serializers.CharField()
+    id = serializers.IntegerField(help_text="the attestation's id")
+    stablecoin = serializers.CharField(help_text="the coin's symbol")
+    version = serializers.IntegerField(help_text="its version number")
+    status = serializers.CharField(help_text="draft, submitted, accepted, rejected or changes_requested")
 
 
 class LinesSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -195,7 +246,7 @@ class FileUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class DocumentOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    document_sha256 = serializers.CharField()
+    document_sha256 = serializers.CharField(help_text="SHA-256 of the stored report")
 
 
 class SignatureInputSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -63,7 +63,9 @@ def test_it_rejects_a_boolean_it_cannot_read():
 
 
 def test_production_settings_pass_check_deploy_with_no_warning():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}}
+    # As a deployment would run: none of the test run's own switches (Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE).
+    dropped = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="0",
         SECRET_KEY="p" + "r0duct10n-k3y-" * 5,  # long and varied, as check --deploy asks
