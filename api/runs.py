@@ -1,4 +1,4 @@
-"""Reconciliation runs, their reproducibility bundles, and the audit-log head."""
+"""Reconciliation runs, their reproducibility bundles, publications by id, and the audit-log head."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.http import ERROR_RESPONSES, CachedApiView
-from api.serializers import AuditHeadSerializer, BundleSerializer, RunSerializer
+from api.serializers import AuditHeadSerializer, BundleSerializer, PublicationSerializer, RunSerializer
 from reserves import selectors as api_selectors
 from reserves.models import ReconciliationRun
+from reserves.publish import publication_content
 
 # A run is never changed once written (docs/architecture.md, invariant 5), so its answer may be
 # cached for a day; not longer only so that a run of an unpublished coin stops being served soon.
@@ -89,3 +90,31 @@ class NotFoundApi(APIView):
 def trivial(request: HttpRequest) -> JsonResponse:
     """bench/api.py's yardstick: the cheapest JSON answer Django gives (only with ATTEST_BENCH=1)."""
     return JsonResponse({"ok": True})
+
+
+PUBLICATION_ID = OpenApiParameter("publication_id", int, OpenApiParameter.PATH, description="the publication's id")
+
+
+class PublicationDetailApi(CachedApiView):
+    """One publication with the exact content its hash covers: the proof behind a reserve feed's round."""
+
+    cache_seconds = RUN_TTL  # never changed once written, like a run
+
+    @extend_schema(
+        summary="One publication and its content hash",
+        parameters=[PUBLICATION_ID],
+        responses={200: PublicationSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, publication_id: int) -> Response:
+        publication = api_selectors.publication_public(publication_id=publication_id)
+        if publication is None:
+            raise exceptions.NotFound(f"no publication {publication_id} of a published coin")
+        return Response(
+            {
+                "publication_id": publication.pk,
+                "symbol": publication.stablecoin.symbol,
+                "published_at": publication.published_at,
+                "content_hash": publication.content_hash,
+                "content": publication_content(publication),
+            }
+        )

@@ -121,6 +121,50 @@ class LicenceSerializer(_FiguresSerializer):
     published_at = serializers.DateTimeField(help_text="when it was published")
 
 
+class FeedRoundSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    round_id = serializers.IntegerField(help_text="the feed's roundId")
+    answer = serializers.CharField(help_text="the round's answer: eligible reserves in token base units (integer)")
+    reserves = serializers.CharField(help_text="the same answer in tokens (answer / 10^decimals)")
+    publication_id = serializers.IntegerField(help_text="the publication behind it: /api/v1/publications/{id}/")
+    publication_hash = serializers.CharField(help_text="that publication's content_hash, as stored on chain")
+    reason = serializers.CharField(help_text="first, deviation, heartbeat, or recovered (found on chain after a crash)")
+    observed_at = serializers.DateTimeField(help_text="when the publication was evaluated (the round's startedAt)")
+    updated_at = serializers.DateTimeField(help_text="when the round was posted (the round's updatedAt)")
+    tx_hash = serializers.CharField(allow_null=True, help_text="the posting transaction (null: recovered)")
+    block_number = serializers.IntegerField(allow_null=True, help_text="the block the round was posted in")
+    block_hash = serializers.CharField(allow_null=True, help_text="that block's hash")
+
+
+class FeedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    chain_id = serializers.IntegerField(help_text="the chain the feed is on")
+    network = serializers.CharField(help_text="Attest's name for that network")
+    address = serializers.CharField(help_text="the AttestReserveFeed (Chainlink AggregatorV3Interface)")
+    token = serializers.CharField(help_text="the coin's token on that chain, whose decimals the feed carries")
+    decimals = serializers.IntegerField(help_text="decimals of the answer (the token's)")
+    description = serializers.CharField(help_text="the feed's description(), e.g. 'HKDA reserves (Attest)'")
+    heartbeat_seconds = serializers.IntegerField(help_text="a new round at least this often while verified")
+    deviation_bps = serializers.IntegerField(help_text="a move of more than this many basis points posts a round")
+    guard_address = serializers.CharField(allow_null=True, help_text="a SecureMintGuard minting against the feed")
+    last_round = FeedRoundSerializer(allow_null=True, help_text="the last round posted (null: none yet)")
+    current_answer = serializers.CharField(
+        allow_null=True,
+        help_text="the answer the current publication gives the feed, in token base units (null: held back)",
+    )
+    held_back = serializers.CharField(
+        allow_null=True, help_text="why nothing is posted now (the ripcord: unverified or stale), if so"
+    )
+
+
+class PublicationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    publication_id = serializers.IntegerField(help_text="the publication's id")
+    symbol = serializers.CharField(help_text="the coin it is about")
+    published_at = serializers.DateTimeField(help_text="when it was published")
+    content_hash = serializers.CharField(
+        help_text="SHA-256 (hex) of `content` as canonical JSON: sorted keys, separators ',' ':', UTF-8"
+    )
+    content = serializers.JSONField(help_text="what was published, exactly as hashed")
+
+
 class StablecoinSerializer(_FiguresSerializer):
     """The shape of a coin's answer (documentation only: reserves/documents.py prepares it from the publications)."""
 
@@ -148,6 +192,7 @@ class StablecoinSerializer(_FiguresSerializer):
     profile = serializers.CharField(allow_null=True, help_text="licence profile of the headline (empty: no licence)")
     rulepack_version = serializers.CharField(allow_null=True, help_text="version of the rules the run applied")
     input_hash = serializers.CharField(allow_null=True, help_text="SHA-256 of the run's canonical inputs (see bundle)")
+    feeds = FeedSerializer(many=True, help_text="on-chain reserve feeds of the coin (docs/feeds.md)")
     links = LinksSerializer(help_text="related resources")
 
 

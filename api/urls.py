@@ -16,6 +16,7 @@ urlpatterns = [
     path("stablecoins/<slug:symbol>/runs/", coins.StablecoinRunsApi.as_view(), name="api-stablecoin-runs"),
     path("runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="api-run-detail"),
     path("runs/<int:run_id>/bundle/", runs.RunBundleApi.as_view(), name="api-run-bundle"),
+    path("publications/<int:publication_id>/", runs.PublicationDetailApi.as_view(), name="api-publication-detail"),
     path("audit/head/", runs.AuditHeadApi.as_view(), name="api-audit-head"),
 ]
 if settings.ATTEST_BENCH:

@@ -187,6 +187,7 @@ SUPPLY_READ_INTERVAL = envint("SUPPLY_READ_INTERVAL", "30")
 RECONCILE_INTERVAL = envint("RECONCILE_INTERVAL", "300")
 LEDGER_INDEX_INTERVAL = envint("LEDGER_INDEX_INTERVAL", "30")
 REORG_CHECK_INTERVAL = envint("REORG_CHECK_INTERVAL", "60")
+FEED_INTERVAL = envint("FEED_INTERVAL", "60")
 # Evaluation instants are cut to this many seconds, so a run is reproducible and the scheduled
 # reconciliation makes at most one run per coin and profile per bucket when nothing else changed.
 RECONCILE_EVALUATION_BUCKET = envint("RECONCILE_EVALUATION_BUCKET", "900")
@@ -195,6 +196,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     reconcile=RECONCILE_INTERVAL,
     ledger_index=LEDGER_INDEX_INTERVAL,
     reorg_check=REORG_CHECK_INTERVAL,
+    feeds=FEED_INTERVAL,
 )
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
@@ -207,6 +209,11 @@ CHAIN_BATCH_SIZE = envint("CHAIN_BATCH_SIZE", "1000")
 LEDGER_WINDOW = envint("LEDGER_WINDOW", "2000")
 # A reading older than this many seconds makes the figures built on it "stale".
 CHAIN_STALE_AFTER = envint("CHAIN_STALE_AFTER", "300")
+
+# On-chain reserve feeds (docs/feeds.md): the key that posts rounds (or FEED_SIGNER_KEY_FILE), how
+# long to wait for a round's receipt, and how often beat looks for a round to post.
+FEED_SIGNER_KEY = envsecret("FEED_SIGNER_KEY")
+FEED_RECEIPT_TIMEOUT = envint("FEED_RECEIPT_TIMEOUT", "120")
 
 # Flag notifications (reserves/notifications.py): webhook timeout, tries after the first, and the
 # first retry delay in seconds (doubling each time, at most an hour).

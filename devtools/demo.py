@@ -32,6 +32,7 @@ from attest.services import HoldingInput, attestation_create
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
 from chain.rpc import RpcClient, hex_int
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
+from devtools.feeds import demo_feeds_seed
 from jobs.workflows import attestation_submit
 
 DEMO_PASSWORDS = {
@@ -261,6 +262,7 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
                 note="authorised but not issued",
             )
         done.append(f"deployed {plan.symbol} at {address} on chain {chain_id}")
+    done.extend(demo_feeds_seed(owner=OWNER))
     # Blocks past the deployments, so the finalised head (head - confirmations) already sees them.
     mine(rpc, network.confirmations + 1)
 

@@ -49,6 +49,9 @@ DEV_ACCOUNTS: tuple[str, ...] = (
     "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720",
 )
 
+# Dev account 7's private key (public knowledge), the demo's feed poster (devtools/feeds.py).
+DEV_KEY_7 = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356"
+
 # keccak256("eip1967.proxy.implementation") - 1: where AttestProxy (and most proxies) keep it.
 EIP1967_IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc"
 

@@ -7,6 +7,7 @@ Tasks take ids, are idempotent and retry only on transport errors. What a task s
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import Task, shared_task
@@ -21,8 +22,11 @@ from chain.models import Network
 from chain.rpc import RpcError, RpcTransportError
 from jobs import workflows
 from jobs.beat import UNSENT_AFTER_SECONDS
-from reserves.models import NotificationDelivery
+from reserves.feeds.publisher import NoSigner
+from reserves.models import Feed, NotificationDelivery
 from reserves.notifications import delivery_attempt, retry_countdown
+
+logger = logging.getLogger(__name__)
 
 # ---- chain: supply reads, the mint/burn ledger, reorgs ------------------------------------------
 
@@ -119,6 +123,24 @@ def reconcile_all_task() -> int:
     for pk in ids:
         stablecoin_reconcile_task.delay(pk, "schedule")
     return len(ids)
+
+
+@shared_task
+def feeds_publish_all_task() -> int:
+    ids = list(Feed.objects.values_list("pk", flat=True))
+    for pk in ids:
+        feed_publish_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(RpcTransportError,), retry_backoff=2, retry_backoff_max=60, max_retries=3)
+def feed_publish_task(feed_id: int) -> int:
+    """One feed: post a round if the reserves moved or the heartbeat is due; serialised on the feed's row."""
+    try:
+        return int(workflows.feed_publish(feed_id=feed_id))
+    except NoSigner as exc:
+        logger.warning("feed %s not posted: %s", feed_id, exc)
+        return 0
 
 
 @shared_task(bind=True, max_retries=None)

@@ -12,6 +12,8 @@ demo data) goes through the same function:
   on commit ``notification_deliver_task`` for every flag delivery not yet attempted (``deliveries_send``).
 - ``attestation_review`` / ``flag_acknowledge`` / ``flag_resolve_manually``: the regulator's decision, then
   on commit the coin is judged again, so its publication says what the regulator decided.
+- ``feed_publish``: post a coin's reserves to its on-chain feed if due, then refresh the coin's API
+  answer so it names the new round.
 - ``supply_read_failed``: a network's read failed; its coins are judged again, so their publications
   turn degraded at once (docs/publications.md).
 
@@ -36,7 +38,10 @@ from chain.services import stablecoin_ids_of, supply_read_all
 from jobs import tasks
 from reserves import flags
 from reserves import services as reserves_services
-from reserves.models import Flag, ReconciliationRun
+from reserves.documents import coin_document_refresh
+from reserves.feeds.publisher import feed_publish as feed_post
+from reserves.feeds.publisher import feed_signer
+from reserves.models import Feed, Flag, ReconciliationRun
 from reserves.notifications import deliveries_unsent
 
 
@@ -142,3 +147,12 @@ def ledger_reconcile(*, network: Network) -> int:
     mismatched = sorted({c.deployment.stablecoin_id for c in checks if not c.matched})
     reconcile_on_commit(stablecoin_ids=mismatched, trigger="supply")
     return len(checks)
+
+
+def feed_publish(*, feed_id: int) -> bool:
+    """Post the feed's next round if it is due (reserves/feeds/publisher.py); True when one was posted."""
+    posted = feed_post(feed_id=feed_id, signer=feed_signer())
+    if posted is None:
+        return False
+    coin_document_refresh(stablecoin=Feed.objects.select_related("stablecoin").get(pk=feed_id).stablecoin)
+    return True

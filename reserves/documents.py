@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ from django.db import connection
 from django.utils import timezone
 
 from attest.models import Issuer, Stablecoin
+from reserves.feeds.answer import current_answer
+from reserves.feeds.selectors import feed_rows
 from reserves.models import CoinDocument, Publication
 from reserves.readmodel import CoinState, LicenceState, coin_state, state_of
 from reserves.verdict import LABELS, live_freshness
@@ -67,8 +69,12 @@ def licence_fields(state: LicenceState) -> dict[str, Any]:
     }
 
 
-def coin_fields(state: CoinState) -> dict[str, Any]:
-    """A coin's answer without ``freshness`` and ``links`` (added per request): docs/api.md, "Coin"."""
+def coin_fields(state: CoinState, feeds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A coin's answer without ``freshness`` and ``links`` (added per request): docs/api.md, "Coin".
+
+    ``feeds`` are the coin's on-chain feeds (reserves.feeds.selectors.feed_rows); each gets the answer
+    the coin's publication gives it now, or why the ripcord holds it back.
+    """
     coin = state.coin
     p = state.publication
     figures = p.figures if p else {}
@@ -107,7 +113,14 @@ def coin_fields(state: CoinState) -> dict[str, Any]:
         "profile": p.profile if p else None,
         "rulepack_version": (p.rulepack_version or None) if p else None,
         "input_hash": (p.input_hash or None) if p else None,
+        "feeds": [_feed(state, f) for f in feeds or []],
     }
+
+
+def _feed(state: CoinState, row: dict[str, Any]) -> dict[str, Any]:
+    answer, held_back = current_answer(state, row["decimals"])
+    shown = {k: v for k, v in row.items() if k not in {"symbol", "rpc_url"}}
+    return {**shown, "current_answer": None if answer is None else str(answer), "held_back": held_back or None}
 
 
 def history_point(p: Publication) -> dict[str, Any]:
@@ -148,13 +161,14 @@ def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
         return False
     reads = [s.publication.read_at for s in state.licences if s.publication.read_at is not None]
     read_at = min(reads) if reads else None
-    fresh = _members(coin_fields(state))
+    feeds = feed_rows(stablecoin)
+    fresh = _members(coin_fields(state, feeds))
     stale = fresh
     if read_at is not None:
         # The same state as the pages will show it once the chain data is older than the limit.
         later = read_at + timedelta(seconds=int(settings.CHAIN_STALE_AFTER) + 1)
         aged = state_of(state.coin, [s.publication for s in state.licences], now=later)
-        stale = _members(coin_fields(aged))
+        stale = _members(coin_fields(aged, feeds))
     headline = state.headline
     row = {
         "body_fresh": fresh,
@@ -200,13 +214,22 @@ def _answers_sql(*, one: bool) -> str:
     coins, issuers = quote(Stablecoin._meta.db_table), quote(Issuer._meta.db_table)
     documents = quote(CoinDocument._meta.db_table)
     where = "s.published AND s.symbol = %(symbol)s" if one else "s.published"
-    age = "GREATEST(0, floor(extract(epoch FROM %(now)s - d.read_at)))::bigint"
+    if connection.vendor == "postgresql":
+        age = "GREATEST(0, floor(extract(epoch FROM %(now)s - d.read_at)))::bigint"
+        read_epoch = "floor(extract(epoch FROM d.read_at))::bigint"
+        published_epoch = "floor(extract(epoch FROM d.published_at))::bigint"
+    else:
+        # SQLite (the embedded default) keeps instants as UTC text; julianday() reads them, and the
+        # CAST truncates like age_seconds's int() (the difference is never negative past the MAX).
+        age = "MAX(0, CAST((julianday(%(now)s) - julianday(d.read_at)) * 86400.0 AS INTEGER))"
+        read_epoch = "CAST(strftime('%%s', d.read_at) AS INTEGER)"
+        published_epoch = "CAST(strftime('%%s', d.published_at) AS INTEGER)"
     # Only quoted model tables and fixed text are formatted in; every value is a parameter.
     return (
         f"SELECT s.symbol, s.name, i.name, s.currency, s.par_value, {age}, "  # noqa: S608
         f"CASE WHEN {age} > %(limit)s AND d.freshness IN ('fresh', 'degraded') THEN d.body_stale "
-        "ELSE d.body_fresh END, d.read_at_text, floor(extract(epoch FROM d.read_at))::bigint, d.freshness, "
-        "d.freshness_reason, floor(extract(epoch FROM d.published_at))::bigint, d.run_id, d.digest "
+        f"ELSE d.body_fresh END, d.read_at_text, {read_epoch}, d.freshness, "
+        f"d.freshness_reason, {published_epoch}, d.run_id, d.digest "
         f"FROM {coins} s JOIN {issuers} i ON i.id = s.issuer_id LEFT JOIN {documents} d ON d.stablecoin_id = s.id "
         f"WHERE {where} ORDER BY s.symbol"
     )
@@ -218,10 +241,20 @@ def _unpublished_body(symbol: str, name: str, issuer: str, currency: str, par_va
     return _members(coin_fields(CoinState(coin, [])))
 
 
+def _sqlite_instant(value: datetime) -> str:
+    """An instant as SQLite holds Django's: naive UTC text, which julianday() reads."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
 def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> list[CoinAnswer]:
     """Every published coin's answer (or one), by symbol, in one query."""
     limit = int(settings.CHAIN_STALE_AFTER)
-    params: dict[str, datetime | int | str | None] = {"now": now or timezone.now(), "limit": limit, "symbol": symbol}
+    instant = now or timezone.now()
+    params: dict[str, datetime | int | str | None] = {
+        "now": instant if connection.vendor == "postgresql" else _sqlite_instant(instant),
+        "limit": limit,
+        "symbol": symbol,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_answers_sql(one=symbol is not None), params)
         rows = cursor.fetchall()

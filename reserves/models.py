@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from attest.fields import ExactDecimalField
+from attest.fields import ExactDecimalField, UInt256Field
 from attest.models import Attestation, Stablecoin
 from reserves.compute import ratio_cut
 from reserves.verdict import LABELS, ORDER
@@ -279,3 +279,51 @@ class CoinDocument(models.Model):
 
     def __str__(self) -> str:
         return f"document of {self.stablecoin_id}"
+
+
+class Feed(models.Model):
+    """An on-chain reserve feed of one coin (AggregatorV3Interface; docs/feeds.md).
+
+    It sits on the network of ``deployment`` and carries that token's decimals, so a consumer
+    compares ``totalSupply()`` with the answer directly. ``heartbeat_seconds`` and ``deviation_bps``
+    are the contract's own, copied when the feed is registered.
+    """
+
+    stablecoin = models.ForeignKey(Stablecoin, on_delete=models.PROTECT, related_name="feeds")
+    deployment = models.ForeignKey("chain.Deployment", on_delete=models.PROTECT, related_name="feeds")
+    address = models.CharField(max_length=42)
+    decimals = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=200)
+    heartbeat_seconds = models.PositiveIntegerField()
+    deviation_bps = models.PositiveIntegerField()
+    guard_address = models.CharField(max_length=42, blank=True, help_text="a SecureMintGuard reading this feed")
+
+    class Meta:
+        ordering = ["stablecoin__symbol", "pk"]
+        constraints = [models.UniqueConstraint(fields=["deployment", "address"], name="one_feed_per_address")]
+
+    def __str__(self) -> str:
+        return f"feed of {self.stablecoin_id} at {self.address}"
+
+
+class FeedRound(models.Model):
+    """A round posted to a feed: the answer, the publication behind it, and where it landed."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.PROTECT, related_name="rounds")
+    round_id = models.PositiveBigIntegerField()
+    answer = UInt256Field()
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+")
+    publication_hash = models.CharField(max_length=64)
+    reason = models.CharField(max_length=16, help_text="first, deviation, heartbeat or recovered")
+    observed_at = models.DateTimeField()
+    updated_at = models.DateTimeField(help_text="the round's updatedAt (block time)")
+    tx_hash = models.CharField(max_length=66, blank=True, help_text="empty for a round recovered from the chain")
+    block_number = models.PositiveBigIntegerField(null=True, blank=True)
+    block_hash = models.CharField(max_length=66, blank=True)
+
+    class Meta:
+        ordering = ["feed", "round_id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "round_id"], name="one_row_per_round")]
+
+    def __str__(self) -> str:
+        return f"round {self.round_id} of {self.feed_id}"

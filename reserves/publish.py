@@ -198,3 +198,34 @@ def publication_publish(
             },
         )
     return publication
+
+
+def publication_content(p: Publication) -> dict[str, Any]:
+    """The content a stored publication's ``content_hash`` covers, rebuilt from its row.
+
+    What an outsider hashes (canonical JSON: sorted keys, no spaces, UTF-8) to check a publication
+    against a hash held elsewhere, such as a reserve feed's round (docs/feeds.md).
+    """
+    return {
+        "profile": p.profile,
+        "licence_id": p.licence_id,
+        "regulator": p.regulator,
+        "run": p.run_id,
+        "rulepack_version": p.rulepack_version,
+        "input_hash": p.input_hash,
+        "evaluated_at": p.evaluated_at.isoformat(),
+        "verdict": p.verdict,
+        "reasons": p.reasons,
+        "error": p.error,
+        "figures": p.figures,
+        "blocks": p.blocks,
+        "read_at": _iso(p.read_at),
+        "freshness": p.freshness,
+        "freshness_reason": p.freshness_reason,
+        "attestation": p.attestation_id,
+        "attestation_version": p.attestation_version,
+        "attestation_as_of": _iso(p.attestation_as_of),
+        "attestation_status": p.attestation_status,
+        "results": p.results,
+        "findings": p.findings,
+    }

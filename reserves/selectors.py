@@ -16,7 +16,7 @@ from attest.audit import GENESIS, AuditEntry
 from attest.models import Attestation, Holding, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
 from chain.units import tokens
-from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
+from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun
 from reserves.publish import blocks_of
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -108,6 +108,11 @@ def run_public(*, run_id: int) -> ReconciliationRun | None:
     if run is not None:
         setattr(run, "blocks", blocks_of(run.inputs))  # noqa: B010
     return run
+
+
+def publication_public(*, publication_id: int) -> Publication | None:
+    found = Publication.objects.filter(pk=publication_id, stablecoin__published=True).select_related("stablecoin")
+    return found.first()
 
 
 def _has_signatures() -> bool:

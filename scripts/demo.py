@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / ".demo"
 sys.path.insert(0, str(REPO))
 
-from devtools.devchain import Anvil  # noqa: E402 - needs the repo on sys.path first
+from devtools.devchain import DEV_KEY_7, Anvil  # noqa: E402 - needs the repo on sys.path first
 
 
 def redis_reachable(url: str) -> bool:
@@ -65,6 +65,9 @@ def main() -> int:
         CELERY_QUEUE=env.get("CELERY_QUEUE", "attest-demo"),
         SUPPLY_READ_INTERVAL=env.get("SUPPLY_READ_INTERVAL", "15"),
         RECONCILE_INTERVAL=env.get("RECONCILE_INTERVAL", "60"),
+        FEED_INTERVAL=env.get("FEED_INTERVAL", "30"),
+        # anvil's public dev key 7, which the demo feeds name as their poster (devtools/feeds.py).
+        FEED_SIGNER_KEY=env.get("FEED_SIGNER_KEY", DEV_KEY_7),
         PYTHONUNBUFFERED="1",
     )
     in_process = not redis_reachable(redis_url)
