@@ -151,7 +151,10 @@ def _profile(request: Request) -> str | None:
     return profile
 
 
-INSTANT_HELP = "ISO 8601 date or date-time (UTC when no offset); a date means the whole day"
+INSTANT_HELP = (
+    "ISO 8601 date or date-time (UTC when no offset), years 1900 to 2999, offset within ±14:00 (else 400); "
+    "a date means the whole day"
+)
 
 
 class StablecoinHistoryApi(CachedApiView):
