@@ -154,3 +154,15 @@ def test_issuer_text_starting_a_formula_is_defused_in_the_api_csv():
     assert rows and rows[0]["assurer_name"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["amendment_reason"] == "'@SUM(1)"
     assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows for cell in row.values())
+
+
+def test_the_auditor_field_does_not_tell_which_usernames_exist(issuer_alice, auditor_dan, regulator_bob):
+    answers = [
+        _client(issuer_alice).post(BASE, _body(auditor=name), content_type="application/json").json()
+        for name in ("no_such_user", "regulator_bob", "issuer_alice")
+    ]
+    assert answers[0] == answers[1] == answers[2] == {"errors": {"auditor": ["Choose a registered auditor."]}}
+    assert (
+        _client(issuer_alice).post(BASE, _body(auditor="auditor_dan"), content_type="application/json").status_code
+        == 201
+    )

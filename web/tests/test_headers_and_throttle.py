@@ -49,3 +49,11 @@ def test_the_page_throttle_fails_open_when_the_cache_is_down(settings, caplog):
     client = Client(REMOTE_ADDR="10.9.0.3")
     assert [client.get("/").status_code for _ in range(3)] == [200, 200, 200]
     assert "page throttle skipped" in caplog.text
+
+
+def test_a_login_lasts_a_working_day_not_two_weeks(issuer_alice):
+    from attest.tests.conftest import PASSWORD
+
+    response = Client().post("/login/", {"username": "issuer_alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies["sessionid"]["max-age"] == 8 * 3600
