@@ -54,7 +54,7 @@ def issuer_token(alpha_draft, issuer_alice, _keep_connection) -> tuple[str, int]
 
 @public.parametrize()
 @seed(13)
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_public_api_keeps_its_schema(case, api_rows):
     # The history's from/to are "date-time" to the schema, which cannot say "years 1900 to 2999, offsets
     # within 14 hours"; outside that they are a documented 400, so only there is a 400 for schema-valid data right.
@@ -62,10 +62,10 @@ def test_the_public_api_keeps_its_schema(case, api_rows):
     case.call_and_validate(excluded_checks=[positive_data_acceptance] if history else [])
 
 
-# Per operation: ~40 requests, each a real write or refusal on PostgreSQL, within the suite's budget.
+# Up to 40 requests per operation: with the public ones about 580 requests, some 25 s on this machine.
 @issuer.parametrize()
 @seed(13)
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_issuer_api_keeps_its_schema(case, issuer_token):
     key, draft = issuer_token
     if case.path_parameters and "id" in case.path_parameters and random.Random(str(case.body)).random() < 0.8:
