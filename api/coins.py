@@ -63,6 +63,10 @@ def _json_int(value: int | None) -> str:
     return "null" if value is None else str(int(value))
 
 
+def _json_bool(value: bool | None) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
 def _json_text(value: str | None) -> str:
     return "null" if value is None else json.dumps(value, ensure_ascii=False)
 
@@ -81,7 +85,8 @@ def _coin_text(answer: CoinAnswer) -> str:
     freshness = (
         f'{{"status":"{f["status"]}","age_seconds":{_json_int(f["age_seconds"])},'
         f'"read_at":{_json_text(f["read_at"])},"max_age_seconds":{f["max_age_seconds"]},'
-        f'"reason":{_json_text(f["reason"])}}}'
+        f'"reason":{_json_text(f["reason"])},"cross_checked":{_json_bool(f["cross_checked"])},'
+        f'"single_source":{_json_text(f["single_source"])}}}'
     )
     return f'{{{answer.body},"freshness":{freshness},"links":{links}}}'
 

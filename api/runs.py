@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from api.http import ERROR_RESPONSES, CachedApiView
 from api.serializers import AuditHeadSerializer, BundleSerializer, PublicationSerializer, RunSerializer
+from attest.logproofs import publication_log
 from reserves import selectors as api_selectors
 from reserves.models import ReconciliationRun
 from reserves.publish import publication_content
@@ -116,5 +117,6 @@ class PublicationDetailApi(CachedApiView):
                 "published_at": publication.published_at,
                 "content_hash": publication.content_hash,
                 "content": publication_content(publication),
+                "log": publication_log([publication.pk]).get(publication.pk),
             }
         )

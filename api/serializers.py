@@ -5,16 +5,31 @@ Amounts are ``DecimalField``s rendered as strings (COERCE_DECIMAL_TO_STRING), ne
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
+from attest.exact import amount_text
 
-def amount_field(source: str | None, help_text: str, *, allow_null: bool = True) -> serializers.DecimalField:
+
+class ExactAmountField(serializers.DecimalField):
+    """An amount as a decimal string with at least ``places`` places (18: any token's), and every place
+    beyond that it has: never rounded, whatever its size (a uint256 of tokens has 78 digits)."""
+
+    def __init__(self, *, places: int = 18, **kwargs: Any) -> None:
+        self.places = places
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return amount_text(value if isinstance(value, Decimal) else Decimal(str(value).strip()), self.places)
+
+
+def amount_field(source: str | None, help_text: str, *, allow_null: bool = True) -> ExactAmountField:
     kwargs: dict[str, Any] = {"source": source} if source else {}
-    return serializers.DecimalField(
-        max_digits=100, decimal_places=18, allow_null=allow_null, help_text=help_text, **kwargs
-    )
+    return ExactAmountField(allow_null=allow_null, help_text=help_text, **kwargs)
 
 
 class BlockSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -41,6 +56,15 @@ class FreshnessSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     max_age_seconds = serializers.IntegerField(help_text="CHAIN_STALE_AFTER: older chain data is stale")
     reason = serializers.CharField(help_text="why the status is not fresh; empty when fresh")
+    cross_checked = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: every reading under the figures was read again from a second RPC URL of its network and "
+        "agreed (block hash and values); false: some rest on one node alone (see single_source); null without data",
+    )
+    single_source = serializers.CharField(
+        help_text="which networks' figures one RPC URL alone vouches for (one URL registered, or cross-checking "
+        "off); empty when all were cross-checked"
+    )
 
 
 VERDICT_HELP = (
@@ -93,10 +117,75 @@ class LinksSerializer(serializers.Serializer):  # type: ignore[type-arg]
     bundle = serializers.CharField(allow_null=True, help_text="URL of that run's reproducibility bundle")
 
 
+class TreeHeadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    tree_size = serializers.IntegerField(help_text="entries the head covers (0: empty log)")
+    root_hash = serializers.CharField(help_text="RFC 6962 Merkle tree hash of those entries, hex")
+    timestamp = serializers.IntegerField(help_text="when it was signed, milliseconds since the Unix epoch")
+    key_id = serializers.CharField(allow_null=True, help_text="hex SHA-256 of the signing key's raw public key")
+    algorithm = serializers.CharField(help_text="Ed25519")
+    signature = serializers.CharField(
+        allow_null=True,
+        help_text="base64 signature of 'attest-tree-head:v1\\n<tree_size>\\n<root_hash>\\n<timestamp>\\n'",
+    )
+
+
+class LogKeySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    key_id = serializers.CharField(help_text="hex SHA-256 of the raw public key; heads name it")
+    algorithm = serializers.CharField(help_text="Ed25519")
+    public_key = serializers.CharField(help_text="base64 of the raw 32-byte Ed25519 public key")
+    status = serializers.ChoiceField(
+        choices=["current", "retired"], help_text="current: signs new heads; retired: verifies older ones"
+    )
+
+
+class LogEntryFieldsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    seq = serializers.IntegerField(help_text="index + 1")
+    at = serializers.CharField(help_text="when it was appended, ISO 8601 as hashed")
+    actor = serializers.CharField(help_text="username, or 'system' for tasks")
+    action = serializers.CharField(help_text="what happened, e.g. publication.created")
+    object_type = serializers.CharField(help_text="the kind of record changed")
+    object_id = serializers.CharField(help_text="its id")
+    payload = serializers.JSONField(help_text="what changed: hashes of documents, inputs and outputs, figures")
+    prev_hash = serializers.CharField(help_text="the entry before's SHA-256 (hash chain)")
+
+
+class LogEntrySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    index = serializers.IntegerField(help_text="0-based leaf index")
+    leaf_hash = serializers.CharField(help_text="SHA-256(0x00 || canonical JSON of entry), hex")
+    entry = LogEntryFieldsSerializer(help_text="the fields whose canonical JSON is the leaf")
+
+
+class LogEntriesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.IntegerField(help_text="first index served")
+    end = serializers.IntegerField(help_text="index after the last served")
+    entries = LogEntrySerializer(many=True, help_text="the entries, oldest first")
+
+
+class InclusionProofSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    index = serializers.IntegerField(help_text="the entry's 0-based index")
+    tree_size = serializers.IntegerField(help_text="the signed head's size the path leads to")
+    leaf_hash = serializers.CharField(help_text="the entry's leaf hash, hex")
+    audit_path = serializers.ListField(child=serializers.CharField(), help_text="RFC 6962 PATH, leaf side first")
+
+
+class ConsistencyProofSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    first = serializers.IntegerField(help_text="the older head's size")
+    second = serializers.IntegerField(help_text="the newer head's size")
+    consistency_path = serializers.ListField(child=serializers.CharField(), help_text="RFC 6962 PROOF")
+
+
+class PublicationLogSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """What a wallet needs to check a published answer offline (docs/transparency-log.md, "Checking one answer")."""
+
+    index = serializers.IntegerField(help_text="the log entry recording this publication (0-based)")
+    entry = LogEntryFieldsSerializer(help_text="that entry; its payload.figures are the figures published")
+    inclusion = serializers.ListField(child=serializers.CharField(), help_text="its audit path in tree_head")
+    tree_head = TreeHeadSerializer(help_text="the head signed in the same transaction as the publication")
+
+
 class _FiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    backing_ratio = serializers.DecimalField(
-        max_digits=30,
-        decimal_places=12,
+    backing_ratio = ExactAmountField(
+        places=12,
         allow_null=True,
         help_text="eligible reserves / par value outstanding, cut (not rounded) to 12 places",
     )
@@ -119,6 +208,7 @@ class LicenceSerializer(_FiguresSerializer):
     publication_id = serializers.IntegerField(help_text="the publication this answer comes from")
     run_id = serializers.IntegerField(allow_null=True, help_text="the run behind it (null: the run failed)")
     published_at = serializers.DateTimeField(help_text="when it was published")
+    log = PublicationLogSerializer(allow_null=True, help_text="the signed log entry that covers these figures")
 
 
 class FeedRoundSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -163,6 +253,7 @@ class PublicationSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="SHA-256 (hex) of `content` as canonical JSON: sorted keys, separators ',' ':', UTF-8"
     )
     content = serializers.JSONField(help_text="what was published, exactly as hashed")
+    log = PublicationLogSerializer(allow_null=True, help_text="its transparency-log entry, proof and signed head")
 
 
 class StablecoinSerializer(_FiguresSerializer):
@@ -213,6 +304,10 @@ class HistoryPointSerializer(_FiguresSerializer):
     run_id = serializers.IntegerField(allow_null=True, help_text="the run behind it (null: the run failed)")
     freshness = serializers.CharField(help_text="fresh, stale, degraded or no_data when published")
     blocks = BlockSerializer(many=True, help_text="the pinned blocks the outstanding figure was read at")
+    log_index = serializers.IntegerField(
+        allow_null=True, help_text="the log entry recording it (/api/v1/log/proof/inclusion/?index=)"
+    )
+    tree_size = serializers.IntegerField(allow_null=True, help_text="the signed head issued with it covers this many")
 
 
 class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -235,6 +330,9 @@ class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     read_at = serializers.DateTimeField(help_text="when it was read")
     age_seconds = serializers.IntegerField(help_text="seconds since read_at")
     freshness = serializers.CharField(help_text="fresh, or stale when read_at is older than CHAIN_STALE_AFTER")
+    cross_checked = serializers.BooleanField(
+        help_text="whether a second RPC URL of the network read the same block hash and values (false: single source)"
+    )
 
 
 class SupplySerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -291,9 +389,7 @@ class RunSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
     rulepack_version = serializers.CharField(help_text="version of the rules applied")
     input_hash = serializers.CharField(help_text="SHA-256 of the canonical JSON of the inputs")
     status = serializers.CharField(help_text="backed, under_collateralised, no_attestation or no_supply")
-    backing_ratio = serializers.DecimalField(
-        source="ratio", max_digits=30, decimal_places=12, allow_null=True, help_text="reserves / par outstanding"
-    )
+    backing_ratio = ExactAmountField(places=12, source="ratio", allow_null=True, help_text="reserves / par outstanding")
     outstanding = amount_field(None, "tokens outstanding")
     par_value_outstanding = amount_field("par_outstanding", "outstanding x par value")
     reserves = amount_field(None, "attested eligible reserves")

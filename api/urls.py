@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from api import coins, runs
+from api import coins, log, runs
 
 urlpatterns = [
     path("stablecoins/", coins.StablecoinListApi.as_view(), name="api-stablecoin-list"),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("runs/<int:run_id>/bundle/", runs.RunBundleApi.as_view(), name="api-run-bundle"),
     path("publications/<int:publication_id>/", runs.PublicationDetailApi.as_view(), name="api-publication-detail"),
     path("audit/head/", runs.AuditHeadApi.as_view(), name="api-audit-head"),
+    path("log/head/", log.LogHeadApi.as_view(), name="api-log-head"),
+    path("log/keys/", log.LogKeysApi.as_view(), name="api-log-keys"),
+    path("log/entries/", log.LogEntriesApi.as_view(), name="api-log-entries"),
+    path("log/proof/inclusion/", log.LogInclusionApi.as_view(), name="api-log-inclusion"),
+    path("log/proof/consistency/", log.LogConsistencyApi.as_view(), name="api-log-consistency"),
 ]
 if settings.ATTEST_BENCH:
     urlpatterns.append(path("bench/trivial/", runs.trivial, name="api-bench-trivial"))

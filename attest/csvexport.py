@@ -23,7 +23,9 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # str() writes 0E-18 or 1E-7 for small amounts
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     text = str(value)
     if text.startswith(FORMULA_PREFIXES) and not _is_number(text):

@@ -14,6 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from attest.audit import AuditEntry as AuditEntry
+from attest.audit import AuditNode as AuditNode
+from attest.audit import TreeHead as TreeHead
 from attest.fields import ExactDecimalField
 from attest.people import AccountingFirm as AccountingFirm
 from attest.people import LoginFailure as LoginFailure
@@ -22,7 +24,8 @@ from attest.people import Role as Role
 from attest.validators import address_validator, currency_validator, symbol_validator
 
 # Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
-MONEY_DIGITS, MONEY_PLACES = 24, 6
+# Reserves up to 10**18 currency units (and a little over: 19 whole digits), to the millionth.
+MONEY_DIGITS, MONEY_PLACES = 25, 6
 
 
 class Issuer(models.Model):
@@ -298,7 +301,8 @@ class IssuerFigure(models.Model):
 
     attestation = models.ForeignKey(Attestation, on_delete=models.CASCADE, related_name="issuer_figures")
     chain_id = models.PositiveBigIntegerField()
-    outstanding = ExactDecimalField(max_digits=40, decimal_places=18, validators=[MinValueValidator(Decimal(0))])
+    # Any supply a token can have (2**256-1 base units at 0 to 77 decimals): bounded by validation, not width.
+    outstanding = ExactDecimalField(validators=[MinValueValidator(Decimal(0))])
 
     class Meta:
         ordering = ["chain_id"]

@@ -283,6 +283,7 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
                 "version": attestation.version,
                 "as_of": attestation.as_of.isoformat(),
                 "payload_sha256": digest,
+                "document_sha256": attestation.document_sha256,
                 "holdings": [
                     {"asset_class": h["asset_class"], "currency": h["currency"], "market_value": h["market_value"]}
                     for h in payload["holdings"]

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import available_timezones
 
+from attest.exact import exact_arithmetic
 from attest.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -36,7 +37,8 @@ from attest.parsing import date_problem, instant_problem, shown, text_problem
 Errors = dict[str, list[str]]
 
 FX_DIGITS, FX_PLACES = 20, 10
-TOKEN_DIGITS, TOKEN_PLACES = 40, 18
+# A token amount: 2**256-1 base units has 78 digits, whole at 0 decimals, and up to 77 places at 77 decimals.
+TOKEN_DIGITS, TOKEN_PLACES = 78 + 77, 77
 REPO_CLASSES = {AssetClass.OVERNIGHT_REVERSE_REPO, AssetClass.TERM_REVERSE_REPO, AssetClass.REPO_CASH}
 MMF_CLASSES = {AssetClass.GOVT_MMF}
 # The most lines one attestation holds, however they arrive (form rows, JSON, CSV), and issuer figures.
@@ -143,10 +145,11 @@ def amount_error(value: Decimal | None, *, digits: int = MONEY_DIGITS, places: i
         return "Must not be negative."
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
-    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
-        return f"At most {places} decimal places."
-    if value >= Decimal(10) ** (digits - places):
-        return f"At most {digits - places} digits before the decimal point."
+    with exact_arithmetic():
+        if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+            return f"At most {places} decimal places."
+        if value >= Decimal(10) ** (digits - places):
+            return f"At most {digits - places} digits before the decimal point."
     return None
 
 
@@ -235,16 +238,19 @@ def stated_total_errors(*, currency: str, stated: Decimal | None, holdings: Sequ
         return {}
     total = Decimal(0)
     errors: Errors = {}
-    for i, h in enumerate(holdings):
-        if h.currency == currency:
-            total += h.market_value
-        elif h.fx_rate is not None:
-            total += h.market_value * h.fx_rate
-        else:
-            errors[f"holdings.{i}.fx_rate"] = [f"A {h.currency} line needs an FX rate to {currency} to be totalled."]
-    if errors:
-        return errors
-    total = total.quantize(Decimal(1).scaleb(-MONEY_PLACES))
+    with exact_arithmetic():
+        for i, h in enumerate(holdings):
+            if h.currency == currency:
+                total += h.market_value
+            elif h.fx_rate is not None:
+                total += h.market_value * h.fx_rate
+            else:
+                errors[f"holdings.{i}.fx_rate"] = [
+                    f"A {h.currency} line needs an FX rate to {currency} to be totalled."
+                ]
+        if errors:
+            return errors
+        total = total.quantize(Decimal(1).scaleb(-MONEY_PLACES))
     if total != stated:
         return {"stated_total_reserves": [f"The stated total {stated} does not equal the sum of the lines, {total}."]}
     return {}

@@ -32,6 +32,7 @@ ENV = {
     "DATABASE_URL": DB_URL,
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-" + "x" * 40,
+    "AUDIT_SIGNING_KEY": "YmVuY2gtb25seS1sb2cta2V5LXh4eHh4eHh4eHh4eHg=",  # base64 of a 32-byte seed, bench only
     "ATTEST_BENCH": "1",
     "API_ANON_RATE": "",
     "LOG_LEVEL": "WARNING",

@@ -32,6 +32,7 @@ class DeploymentForm(forms.ModelForm):  # type: ignore[type-arg]
             "address",
             "decimals",
             "kind",
+            "proxy_layout",
             "bridged_from",
             "lockbox_address",
             "follow_successor",
@@ -70,7 +71,16 @@ class DeductionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Deployment)
 class DeploymentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["stablecoin", "network", "address", "decimals", "kind", "bridged_from", "follow_successor"]
+    list_display = [
+        "stablecoin",
+        "network",
+        "address",
+        "decimals",
+        "kind",
+        "proxy_layout",
+        "bridged_from",
+        "follow_successor",
+    ]
     list_filter = ["network", "kind"]
     search_fields = ["address", "stablecoin__symbol"]
     form = DeploymentForm
@@ -92,9 +102,17 @@ class DeploymentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Network)
 class NetworkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "chain_id", "confirmations", "cross_check", "last_success_at", "consecutive_failures"]
+    list_display = [
+        "name",
+        "chain_id",
+        "finality",
+        "confirmations",
+        "cross_check",
+        "last_success_at",
+        "consecutive_failures",
+    ]
     readonly_fields = ["last_success_at", "last_error_at", "last_error", "consecutive_failures"]
-    fields = ["name", "chain_id", "rpc_urls", "confirmations", "cross_check", *readonly_fields]
+    fields = ["name", "chain_id", "rpc_urls", "finality", "confirmations", "cross_check", *readonly_fields]
 
 
 class ReadingSourceInline(admin.StackedInline):  # type: ignore[type-arg]

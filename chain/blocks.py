@@ -1,11 +1,11 @@
-"""Block headers: the finalised head, and the last block at or before an instant."""
+"""Block headers: by number, and the finalised head (the last block at or before an instant: chain/blockcache.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chain.rpc import RpcClient, RpcTransportError, hex_int
+from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
 
 @dataclass(frozen=True)
@@ -37,46 +37,16 @@ def blocks_by_number(rpc: RpcClient, numbers: list[int]) -> list[Block]:
     return [_block(a, n) for a, n in zip(answers, numbers, strict=True)]
 
 
-def finalised_head(rpc: RpcClient, confirmations: int) -> Block:
-    """The newest block at least ``confirmations`` deep: the newest one we treat as settled."""
-    head = hex_int(rpc.call("eth_blockNumber"))
-    return block_by_number(rpc, max(0, head - confirmations))
-
-
-def block_at_or_before(
-    rpc: RpcClient,
-    timestamp: int,
-    *,
-    upper: Block,
-    low: Block | None = None,
-    high: Block | None = None,
-    fetched: list[Block] | None = None,
-) -> Block | None:
-    """The last block with ``timestamp <= timestamp`` among blocks 0..upper, or None if the chain starts later.
-
-    Block times only grow with the number, so a binary search needs about log2(upper) header
-    fetches (16 for 50,000 blocks; stack-notes §7). ``low``/``high`` are known headers that bracket
-    the answer (from a cache), which shortens the search; every header fetched is appended to
-    ``fetched`` so the caller can cache it.
-    """
-    if upper.timestamp <= timestamp:
-        return upper
-    if low is None or low.timestamp > timestamp or low.number > upper.number:
-        low = block_by_number(rpc, 0)
-        if fetched is not None:
-            fetched.append(low)
-        if low.timestamp > timestamp:
-            return None
-    hi_number = upper.number
-    if high is not None and high.timestamp > timestamp and low.number < high.number < hi_number:
-        hi_number = high.number
-    # Invariant: low.timestamp <= timestamp < timestamp of block hi_number.
-    while hi_number - low.number > 1:
-        middle = block_by_number(rpc, (low.number + hi_number) // 2)
-        if fetched is not None:
-            fetched.append(middle)
-        if middle.timestamp <= timestamp:
-            low = middle
-        else:
-            hi_number = middle.number
-    return low
+def finalised_head(rpc: RpcClient, confirmations: int, *, tag: bool = False) -> Block:
+    """The newest block we treat as settled: with ``tag``, the node's ``finalized`` block (the chain's
+    own finality: two epochs on Ethereum); otherwise, or where the node has no such tag (an error, or
+    null before anything is finalized), the newest block at least ``confirmations`` deep."""
+    calls: list[tuple[str, list[object]]] = [("eth_blockNumber", [])]
+    if tag:
+        calls.append(("eth_getBlockByNumber", ["finalized", False]))
+    answers = rpc.batch_answers(calls)  # one round trip either way
+    if tag and isinstance(answers[1], dict):
+        return _block(answers[1], "finalized")
+    if isinstance(answers[0], RpcError):
+        raise answers[0]
+    return block_by_number(rpc, max(0, hex_int(answers[0]) - confirmations))

@@ -1,9 +1,13 @@
-"""Cross-checking a pinned reading against a second RPC URL of the same network.
+"""Cross-checking a pinned reading against the other RPC URLs of the same network.
 
-One node can be wrong without erroring: out of sync, on a fork, or lying. A network configured
-with ``cross_check`` has the pinned block's hash and every value read again from its second URL;
-any difference refuses the reading. The refusal is a ``ReadingDisagreement`` (a JSON-RPC-level
-error, not retried: asking again will not make two nodes agree).
+One node can be wrong without erroring: out of sync, on a fork, or lying. A network with two or
+more RPC URLs cross-checks by default (``Network.cross_check``): the pinned block's hash, what the
+quirks resolved at it (successor, implementation) and every value are read again from another URL
+than the one that answered, and any difference refuses the reading. The refusal is a
+``ReadingDisagreement`` (a JSON-RPC-level error, not retried: asking again will not make two nodes
+agree). When no other URL answers, the reading is refused too (``CrossCheckUnavailable``, retried
+like any transport fault): with the primary down, a lying fallback is the one URL left, and a value
+only one node vouches for is not stored on a network that has two.
 """
 
 from __future__ import annotations
@@ -11,25 +15,69 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chain.blocks import Block, block_by_number
+from chain.quirks import Resolution, resolve
 from chain.reader import RawReading, Target, read_at_block
-from chain.rpc import RpcClient, RpcError
+from chain.rpc import RpcClient, RpcError, RpcTransportError
 
 
 class ReadingDisagreement(RpcError):
     """Two RPC URLs of one network gave different block hashes or values for the same pinned block."""
 
 
+class CrossCheckUnavailable(RpcTransportError):
+    """No URL other than the one that answered could be asked: the reading cannot be cross-checked."""
+
+
 def cross_check(
-    second: RpcClient, targets: Sequence[Target], block: Block, raws: Sequence[RawReading], *, batch_size: int
-) -> None:
-    """Raise ReadingDisagreement unless ``second`` reports the same block hash and the same values."""
+    second: RpcClient,
+    targets: Sequence[Target],
+    block: Block,
+    raws: Sequence[RawReading],
+    *,
+    batch_size: int,
+    resolved: tuple[Sequence[Target], dict[int, Resolution]] | None = None,
+) -> str:
+    """Raise ReadingDisagreement unless ``second`` reports the same block hash, the same resolution of
+    ``targets`` (when ``resolved`` is the primary's) and the same values; returns the URL that agreed.
+
+    ``targets`` are the registered targets when ``resolved`` is given, else the ones that were read.
+    """
+    try:
+        return _cross_check(second, targets, block, raws, batch_size=batch_size, resolved=resolved)
+    except CrossCheckUnavailable:
+        raise
+    except RpcTransportError as exc:
+        raise CrossCheckUnavailable(f"cannot cross-check block {block.number}: {exc}", url=exc.url) from exc
+
+
+def _cross_check(
+    second: RpcClient,
+    targets: Sequence[Target],
+    block: Block,
+    raws: Sequence[RawReading],
+    *,
+    batch_size: int,
+    resolved: tuple[Sequence[Target], dict[int, Resolution]] | None,
+) -> str:
     theirs = block_by_number(second, block.number)
     if theirs.hash != block.hash:
         raise ReadingDisagreement(
             f"block {block.number}: {block.hash} from the primary URL but {theirs.hash} from {second.last_url}",
             url=second.last_url,
         )
-    again = read_at_block(second, targets, block, batch_size=batch_size)
+    read_targets = targets
+    if resolved is not None:
+        read_targets, found = resolve(second, targets, block)
+        if found != resolved[1]:
+            raise ReadingDisagreement(
+                f"contracts resolved at block {block.number}: {resolved[1]} from the primary URL "
+                f"but {found} from {second.last_url}",
+                url=second.last_url,
+            )
+    # Only what the primary read is compared: a target that failed there is stored nowhere anyway.
+    read_keys = {r.key for r in raws}
+    read_targets = [t for t in read_targets if t.key in read_keys]
+    again = read_at_block(second, read_targets, block, batch_size=batch_size)
     for ours, other in zip(raws, again, strict=True):
         if (ours.total_supply, ours.balances) != (other.total_supply, other.balances):
             raise ReadingDisagreement(
@@ -38,3 +86,4 @@ def cross_check(
                 f"{other.total_supply}/{other.balances} from {second.last_url}",
                 url=second.last_url,
             )
+    return second.last_url

@@ -13,14 +13,25 @@ from chain.rpc import RpcClient
 address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "a 0x-prefixed 20-byte hex address")
 
 
+class Finality(models.TextChoices):
+    """Which block a network's reads pin, and the reorg check treats as settled (docs/chain-ledger.md)."""
+
+    FINALIZED = "finalized", "The node's finalized block (head - confirmations where the node has none)"
+    CONFIRMATIONS = "confirmations", "head - confirmations"
+
+
 class Network(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     chain_id = models.PositiveBigIntegerField(unique=True)
     rpc_urls = models.JSONField(default=list, blank=True, help_text="tried in order; empty means CHAIN_RPC_URL")
-    confirmations = models.PositiveIntegerField(default=2, help_text="blocks behind head before a block is read")
+    finality = models.CharField(max_length=16, choices=Finality.choices, default=Finality.FINALIZED)
+    confirmations = models.PositiveIntegerField(
+        default=64, help_text="blocks behind head treated as final where the node has no finalized block (or always)"
+    )
     cross_check = models.BooleanField(
-        default=False,
-        help_text="re-read the pinned block hash and every value from a second RPC URL; refuse on any difference",
+        default=True,
+        help_text="with two or more RPC URLs: re-read the pinned block hash and every value from another URL; "
+        "refuse on any difference, or when no other URL answers (docs/chain.md)",
     )
     # Health of the latest reads, written by chain.health; the figures above say "degraded" while
     # consecutive_failures > 0, so a failed read never passes old data off as current.
@@ -39,11 +50,25 @@ class Network(models.Model):
         urls = list(self.rpc_urls) or [settings.CHAIN_RPC_URL]
         return RpcClient(urls, timeout=settings.CHAIN_RPC_TIMEOUT, retries=settings.CHAIN_RPC_RETRIES)
 
+    @property
+    def uses_finalized_tag(self) -> bool:
+        return self.finality == Finality.FINALIZED
+
 
 class DeploymentKind(models.TextChoices):
     NATIVE = "native", "Native"
     BRIDGED = "bridged", "Bridged from another network"
     PROXY = "proxy", "Behind a proxy"
+
+
+class ProxyLayout(models.TextChoices):
+    """Where a proxy keeps its implementation (chain/quirks.py); found by ``loadregistry`` on its own."""
+
+    NONE = "", "Not a proxy"
+    EIP1967 = "eip1967", "EIP-1967 implementation slot (transparent or UUPS)"
+    EIP1967_BEACON = "eip1967_beacon", "EIP-1967 beacon slot (the beacon names the implementation)"
+    EIP1822 = "eip1822", "EIP-1822 PROXIABLE slot"
+    ZEPPELINOS = "zeppelinos", "OpenZeppelin 2.x / zos slot (USDC FiatTokenProxy, Paxos AdminUpgradeabilityProxy)"
 
 
 class Deployment(models.Model):
@@ -63,6 +88,13 @@ class Deployment(models.Model):
     follow_successor = models.BooleanField(
         default=False,
         help_text="Tether-like: check deprecated()/upgradedAddress() at the pinned block and read the successor",
+    )
+    proxy_layout = models.CharField(
+        max_length=16,
+        choices=ProxyLayout.choices,
+        blank=True,
+        default=ProxyLayout.NONE,
+        help_text="where the proxy keeps its implementation, as loadregistry found it",
     )
 
     class Meta:
@@ -126,7 +158,12 @@ class SupplyReading(models.Model):
     balances = models.JSONField(default=list)
     read_at = models.DateTimeField()
     rpc_url = models.CharField(max_length=500, blank=True)
+    # The other URL that read the same block hash and values; empty: single source, not cross-checked.
+    checked_url = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=ReadingStatus.choices, default=ReadingStatus.PROVISIONAL)
+    # The contract whose code answered at that block: the implementation behind a proxy, else the
+    # contract read itself. An upgrade shows here and changes nothing in the figures.
+    implementation = models.CharField(max_length=42, blank=True)
 
     class Meta:
         ordering = ["-block_number"]
@@ -184,6 +221,9 @@ class LedgerEvent(models.TextChoices):
     DESTROYED_BLACK_FUNDS = "destroyed_black_funds", "DestroyedBlackFunds"
     SUPPLY_INCREASED = "supply_increased", "SupplyIncreased"
     SUPPLY_DECREASED = "supply_decreased", "SupplyDecreased"
+    # Tether-like deprecate(successor): from this block on the successor's events are the ledger's,
+    # and the row's amount is the step between the two contracts' supplies (chain/ledger/successor.py).
+    SWITCH_TO_SUCCESSOR = "switch_to_successor", "Switch to the successor contract"
 
 
 class LedgerEntry(models.Model):

@@ -29,7 +29,7 @@ from chain.models import Bucket, DeploymentKind, Network
 from chain.registry_file import Node, RegistryError, Seq, parse
 
 DECIMALS = "0x313ce567"  # decimals()
-NETWORK_KEYS = {"name", "chain_id", "rpc_urls", "confirmations", "cross_check"}
+NETWORK_KEYS = {"name", "chain_id", "rpc_urls", "finality", "confirmations", "cross_check"}
 COIN_KEYS = {"symbol", "name", "issuer", "currency", "par_value", "published", "licences", "deployments"}
 LICENCE_KEYS = {"profile", "licence_id", "regulator"}
 DEPLOYMENT_KEYS = {"network", "address", "decimals", "kind", "follow_successor", "bridged_from", "deductions"}
@@ -53,6 +53,8 @@ class DeploymentSpec:
     decimals: int | None
     kind: str
     follow_successor: bool
+    kind_stated: bool = True  # False: the file leaves `kind` out, so the chain check decides it
+    proxy_layout: str = ""  # found on chain by registry_check_chains (chain/quirks.py)
     bridged_from: str = ""
     lockbox: str = ""
     deductions: list[DeductionSpec] = field(default_factory=list)
@@ -63,6 +65,7 @@ class Plan:
     networks: list[dict[str, Any]] = field(default_factory=list)
     coins: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[DeploymentSpec] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)  # what the chain check found, one line per deployment
 
 
 class _Problems:
@@ -120,8 +123,8 @@ def _int(node: Node, key: str, problems: _Problems, what: str, *, default: int |
     return value
 
 
-def _bool(node: Node, key: str, problems: _Problems, what: str) -> bool:
-    value = node.get(key, False)
+def _bool(node: Node, key: str, problems: _Problems, what: str, *, default: bool = False) -> bool:
+    value = node.get(key, default)
     if not isinstance(value, bool):
         problems.add(_line(node, key), f"{what}: {key} must be true or false")
         return False
@@ -162,6 +165,9 @@ def _networks(doc: Node, problems: _Problems, plan: Plan) -> dict[str, int]:
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 problems.add(_line(item, "rpc_urls"), f"{what}: RPC URL {url!r} is not http(s)")
         confirmations = _int(item, "confirmations", problems, what, default=settings.CHAIN_CONFIRMATIONS)
+        finality = item.get("finality", "finalized")
+        if finality not in ("finalized", "confirmations"):
+            problems.add(_line(item, "finality"), f"{what}: finality must be finalized or confirmations")
         if name in {n["name"] for n in plan.networks}:
             problems.add(item.line, f"network {name!r} is listed twice")
         plan.networks.append(
@@ -170,8 +176,10 @@ def _networks(doc: Node, problems: _Problems, plan: Plan) -> dict[str, int]:
                 "name": name,
                 "chain_id": chain_id,
                 "rpc_urls": [str(u) for u in urls],
+                "finality": str(finality),
                 "confirmations": confirmations or 0,
-                "cross_check": _bool(item, "cross_check", problems, what),
+                # On by default: it only acts on a network with two or more URLs (chain/crosscheck.py).
+                "cross_check": _bool(item, "cross_check", problems, what, default=True),
             }
         )
         known[name] = chain_id
@@ -215,6 +223,7 @@ def _deployment(item: Node, symbol: str, networks: dict[str, int], problems: _Pr
         address=address,
         decimals=decimals,
         kind=str(kind),
+        kind_stated="kind" in item,
         follow_successor=_bool(item, "follow_successor", problems, what),
         deductions=_deductions(item, problems, what),
     )

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 
 from attest.models import Issuer, Licence, Stablecoin
-from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
+from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network, ProxyLayout
+from chain.quirks import detect_proxies
 from chain.registry import DECIMALS, DeductionSpec, DeploymentSpec, Plan, registry_validate
 from chain.registry_file import RegistryError, dump
 from chain.rpc import RpcClient, RpcError, hex_int
@@ -28,8 +29,39 @@ def _client(plan: Plan, name: str) -> tuple[RpcClient, int, int]:
     return network.rpc(), network.chain_id, 1
 
 
+def _check_proxies(rpc: RpcClient, specs: list[DeploymentSpec], plan: Plan, problems: list[tuple[int, str]]) -> None:
+    """Find each deployment's proxy layout on chain; a stated kind that disagrees is an error."""
+    found = detect_proxies(rpc, [s.address for s in specs])
+    for spec in specs:
+        proxy = found[spec.address]
+        what = f"{spec.symbol} on {spec.network}: {spec.address}"
+        if spec.kind_stated and spec.kind == DeploymentKind.PROXY and proxy is None:
+            problems.append((spec.line, f"{what} is registered as a proxy but no known proxy slot is set"))
+            continue
+        if spec.kind_stated and spec.kind == DeploymentKind.NATIVE and proxy is not None:
+            problems.append(
+                (
+                    spec.line,
+                    f"{what} is registered as native but is a proxy ({ProxyLayout(proxy.layout).label}) "
+                    f"(implementation {proxy.implementation}); say kind: proxy, or leave kind out",
+                )
+            )
+            continue
+        if not spec.kind_stated:
+            spec.kind = DeploymentKind.PROXY if proxy is not None else DeploymentKind.NATIVE
+        spec.proxy_layout = proxy.layout if proxy is not None else ""
+        shape = (
+            f"a proxy ({ProxyLayout(proxy.layout).label}), implementation {proxy.implementation}"
+            + (f" (beacon {proxy.beacon})" if proxy.beacon else "")
+            if proxy is not None
+            else "not a proxy"
+        )
+        plan.found.append(f"{what}: {shape}; {spec.decimals} decimals; kind {spec.kind}")
+
+
 def registry_check_chains(plan: Plan, *, source: str = "registry") -> None:
-    """Each network serves its chain id; each deployment's decimals() matches (or fills in) the file."""
+    """Each network serves its chain id; each deployment's decimals() matches (or fills in) the file;
+    each deployment's proxy layout is found on chain and must agree with a stated kind."""
     problems: list[tuple[int, str]] = []
     by_network: dict[str, list[Any]] = defaultdict(list)
     for spec in plan.deployments:
@@ -46,6 +78,7 @@ def registry_check_chains(plan: Plan, *, source: str = "registry") -> None:
         except RpcError as exc:
             problems.append((line, f"network {name}: cannot reach its RPC to check the registry ({exc})"))
             continue
+        readable: list[DeploymentSpec] = []
         for spec, answer in zip(specs, decimals, strict=True):
             if isinstance(answer, RpcError) or not isinstance(answer, str) or len(answer) < 66:
                 problems.append((spec.line, f"{spec.symbol} on {name}: {spec.address} has no decimals() ({answer})"))
@@ -61,6 +94,12 @@ def registry_check_chains(plan: Plan, *, source: str = "registry") -> None:
                         f"the contract {spec.address} says {on_chain}",
                     )
                 )
+                continue
+            readable.append(spec)
+        try:
+            _check_proxies(rpc, readable, plan, problems)
+        except RpcError as exc:
+            problems.append((line, f"network {name}: cannot read proxy slots to check the registry ({exc})"))
     if problems:
         raise RegistryError(problems, source=source)
 
@@ -92,7 +131,7 @@ def registry_save(plan: Plan) -> dict[str, int]:
     for n in plan.networks:
         networks[n["name"]], _ = Network.objects.update_or_create(
             name=n["name"],
-            defaults={k: n[k] for k in ("chain_id", "rpc_urls", "confirmations", "cross_check")},
+            defaults={k: n[k] for k in ("chain_id", "rpc_urls", "finality", "confirmations", "cross_check")},
         )
     coins: dict[str, Stablecoin] = {}
     for c in plan.coins:
@@ -119,6 +158,7 @@ def registry_save(plan: Plan) -> dict[str, int]:
             "address": spec.address,
             "decimals": spec.decimals,
             "kind": spec.kind,
+            "proxy_layout": spec.proxy_layout,
             "follow_successor": spec.follow_successor,
             "bridged_from": networks[spec.bridged_from] if spec.bridged_from else None,
             "lockbox_address": spec.lockbox,
@@ -148,8 +188,12 @@ def _sync_deductions(deployment: Deployment, specs: list[DeductionSpec]) -> None
         )
 
 
-def registry_load(*, text: str, source: str = "registry", offline: bool = False) -> dict[str, int]:
-    """Validate, check against the chains (RPC, no transaction open), then save in one transaction."""
+def registry_load(*, text: str, source: str = "registry", offline: bool = False) -> dict[str, Any]:
+    """Validate, check against the chains (RPC, no transaction open), then save in one transaction.
+
+    Returns the counts saved and, under ``found``, one line per deployment on what the chain check
+    found (proxy layout and implementation, decimals, kind).
+    """
     plan = registry_validate(text, source=source)
     if offline:
         missing = [
@@ -161,7 +205,7 @@ def registry_load(*, text: str, source: str = "registry", offline: bool = False)
             raise RegistryError(missing, source=source)
     else:
         registry_check_chains(plan, source=source)
-    return registry_save(plan)
+    return {**registry_save(plan), "found": plan.found}
 
 
 def registry_data() -> dict[str, Any]:
@@ -171,8 +215,9 @@ def registry_data() -> dict[str, Any]:
             "name": n.name,
             "chain_id": n.chain_id,
             "rpc_urls": list(n.rpc_urls),
+            **({} if n.uses_finalized_tag else {"finality": n.finality}),
             "confirmations": n.confirmations,
-            **({"cross_check": True} if n.cross_check else {}),
+            **({} if n.cross_check else {"cross_check": False}),
         }
         for n in Network.objects.order_by("chain_id")
     ]

@@ -3,8 +3,12 @@
 Steps of one check on a network (``reorg_check_network``):
 
 1. Collect, from the database, the (block number, block hash) of every provisional reading, every
-   unconfirmed ledger row and every ledger cursor of the network.
-2. Ask the node, with no transaction open, for the canonical header at each of those numbers.
+   unconfirmed ledger row and every ledger cursor of the network, and of every reading and ledger
+   row already confirmed within ``CHAIN_REORG_HORIZON`` blocks of head: a reorg deeper than the
+   finality depth (``Network.finality``: the node's finalized block, or head - confirmations) is
+   still caught, not left standing as "confirmed".
+2. Ask the node, with no transaction open, for the canonical header at each of those numbers, and
+   for the block it treats as settled (its finalized block, or head - confirmations).
 3. In one short transaction, with the network's cursors locked:
    - a reading whose hash differs from the canonical one becomes ``orphaned`` (kept for the audit
      trail, never published), and ledger checks built on it are deleted;
@@ -12,10 +16,11 @@ Steps of one check on a network (``reorg_check_network``):
      orphaned block: a block hash commits to all its ancestors, so any verified block is a safe
      point. Ledger rows above it are deleted and the cursors set back, so the next indexing run
      reads that range again from the new chain;
-   - rows whose hash matches and whose block is at least ``confirmations`` deep become confirmed,
-     and are never checked again.
+   - rows whose hash matches and whose block is settled become confirmed; they are checked again
+     only while within the horizon.
 The outcome names the coins whose readings were orphaned. The caller (``jobs.workflows.reorg_check``)
-has them judged again, then reads the network's supply again at the new finalised head.
+has them judged again, redoes the attestation runs that stood on them, then reads the network's
+supply again at the new finalised head.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from chain.blocks import finalised_head
 from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
@@ -39,6 +45,8 @@ class ReorgOutcome:
     confirmed_readings: int = 0
     confirmed_ledger_rows: int = 0
     orphaned_readings: list[int] = field(default_factory=list)
+    # Of those, the ones that had been confirmed: a reorg deeper than the network's finality depth.
+    orphaned_confirmed: list[int] = field(default_factory=list)
     # The coins of the orphaned readings: to be judged again from their remaining readings.
     stablecoin_ids: list[int] = field(default_factory=list)
     discarded_ledger_rows: int = 0
@@ -92,13 +100,23 @@ def _rewind_point(network: Network, below: int, verified: dict[int, str]) -> tup
 def reorg_check_network(*, network: Network) -> ReorgOutcome:
     """Confirm or orphan the network's provisional rows against the canonical chain (see the module doc)."""
     outcome = ReorgOutcome()
+    held = SupplyReading.objects.filter(deployment__network=network).exclude(status=ReadingStatus.ORPHANED)
+    if not held.exists() and not LedgerCursor.objects.filter(deployment__network=network, block_number__gte=0).exists():
+        return outcome  # nothing to check: spare the node
+    rpc = network.rpc()
+    served = hex_int(rpc.call("eth_chainId"))
+    if served != network.chain_id:
+        raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
+    head = hex_int(rpc.call("eth_blockNumber"))
+    horizon = max(0, head - int(settings.CHAIN_REORG_HORIZON))
     readings = list(
-        SupplyReading.objects.filter(deployment__network=network, status=ReadingStatus.PROVISIONAL).values_list(
-            "pk", "block_number", "block_hash"
-        )
+        SupplyReading.objects.filter(deployment__network=network)
+        .filter(Q(status=ReadingStatus.PROVISIONAL) | Q(status=ReadingStatus.CONFIRMED, block_number__gte=horizon))
+        .values_list("pk", "block_number", "block_hash", "status")
     )
     entry_blocks = set(
-        LedgerEntry.objects.filter(deployment__network=network, confirmed=False)
+        LedgerEntry.objects.filter(deployment__network=network)
+        .filter(Q(confirmed=False) | Q(block_number__gte=horizon))
         .values_list("block_number", "block_hash")
         .distinct()
     )
@@ -108,16 +126,11 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         .exclude(block_hash="")
         .values_list("pk", "block_number", "block_hash")
     }
-    stored = {(n, h) for _pk, n, h in readings} | entry_blocks | set(cursors_seen.values())
+    stored = {(n, h) for _pk, n, h, _s in readings} | entry_blocks | set(cursors_seen.values())
     if not stored:
         return outcome
 
-    rpc = network.rpc()
-    served = hex_int(rpc.call("eth_chainId"))
-    if served != network.chain_id:
-        raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
-    head = hex_int(rpc.call("eth_blockNumber"))
-    settled = head - network.confirmations
+    settled = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag).number
     numbers = {n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set())
     canonical = canonical_hashes(rpc, sorted(numbers), batch_size=settings.CHAIN_BATCH_SIZE)
     outcome.checked_blocks = len(canonical)
@@ -128,8 +141,9 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         raise RpcTransportError(f"{rpc.last_url} is behind: it lacks blocks we hold (its head is {head})")
     orphaned = {(n, h) for n, h in stored if canonical[n] != h}
     verified = {n: h for n, h in canonical.items() if h is not None and (n, h) in stored}
-    deep = [h for n, h in verified.items() if n <= head - network.confirmations]
-    orphaned_pks = [pk for pk, n, h in readings if (n, h) in orphaned]
+    deep = [h for n, h in verified.items() if n <= settled]
+    orphaned_pks = [pk for pk, n, h, _s in readings if (n, h) in orphaned]
+    outcome.orphaned_confirmed = [pk for pk, n, h, s in readings if (n, h) in orphaned and s == ReadingStatus.CONFIRMED]
 
     with transaction.atomic():
         cursors = list(LedgerCursor.objects.select_for_update().filter(deployment__network=network))
@@ -159,12 +173,15 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
                         cursor.final_block, cursor.final_hash = rewind, rewind_hash
                     cursor.save(update_fields=["block_number", "block_hash", "final_block", "final_hash", "updated_at"])
             log.warning(
-                "reorg on %s: %d block(s) orphaned from %d; ledger rewound to %d, %d reading(s) orphaned",
+                "reorg on %s: %d block(s) orphaned from %d; ledger rewound to %d, %d reading(s) orphaned%s",
                 network.name,
                 len(orphaned),
                 low,
                 rewind,
                 len(orphaned_pks),
+                f", {len(outcome.orphaned_confirmed)} of them confirmed: deeper than the finality depth"
+                if outcome.orphaned_confirmed
+                else "",
             )
         outcome.orphaned_readings = orphaned_pks
         for cursor in cursors:

@@ -75,6 +75,16 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or set SECRET_KEY_FILE)")
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG=1"  # noqa: S105 - only ever used with DEBUG on
 
+# The transparency log's Ed25519 signing key (attest/logkeys.py, docs/transparency-log.md): PEM or the
+# base64 of its 32-byte seed, or AUDIT_SIGNING_KEY_FILE. Required with DEBUG off; with DEBUG on and none
+# set, a development key is generated once into AUDIT_DEV_KEY_FILE.
+AUDIT_SIGNING_KEY = envsecret("AUDIT_SIGNING_KEY")
+if not AUDIT_SIGNING_KEY and not DEBUG:
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set when DEBUG is off (or set AUDIT_SIGNING_KEY_FILE)")
+AUDIT_DEV_KEY_FILE = env("AUDIT_DEV_KEY_FILE", str(BASE_DIR / ".audit-signing-key"))
+# Public keys (base64 of 32 bytes) of retired signing keys, still published so older heads verify.
+AUDIT_RETIRED_KEYS = envsecret("AUDIT_RETIRED_KEYS")
+
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
@@ -201,7 +211,13 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", "http://127.0.0.1:8545")
-CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "2")
+# Depth below head treated as final where a network's node has no "finalized" block tag (the fallback;
+# networks with finality "finalized", the default, pin the node's own finalized block). 64 blocks is two
+# Ethereum epochs, Ethereum's finality; docs/chain-ledger.md lists other chain families.
+CHAIN_CONFIRMATIONS = envint("CHAIN_CONFIRMATIONS", "64")
+# Blocks below head within which the reorg check keeps re-checking rows it already confirmed, so a
+# reorg deeper than the finality depth is still detected (and its readings orphaned, its runs redone).
+CHAIN_REORG_HORIZON = envint("CHAIN_REORG_HORIZON", "256")
 CHAIN_RPC_TIMEOUT = envint("CHAIN_RPC_TIMEOUT", "10")
 CHAIN_RPC_RETRIES = envint("CHAIN_RPC_RETRIES", "2")
 CHAIN_BATCH_SIZE = envint("CHAIN_BATCH_SIZE", "1000")

@@ -22,7 +22,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -235,7 +234,10 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
         defaults={
             "name": "local",
             "rpc_urls": [rpc_url],
-            "confirmations": confirmations or settings.CHAIN_CONFIRMATIONS,
+            # A development chain: reads pin anvil's finalized block, head - 2 (devtools.devchain), and the
+            # fallback depth says the same, rather than CHAIN_CONFIRMATIONS' 64 blocks for Ethereum.
+            "finality": "finalized",
+            "confirmations": confirmations if confirmations is not None else 2,
         },
     )
     for plan in PLANS:

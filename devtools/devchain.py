@@ -30,6 +30,7 @@ from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from chain.reader import MULTICALL3
 from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,7 @@ class Anvil:
         cache_path: str | Path | None = None,
         extra_args: Sequence[str] = (),
         startup_timeout: float = 10.0,
+        multicall: bool = True,
     ) -> None:
         self.chain_id = chain_id
         # anvil spills historical states to its cache dir (~/.foundry by default, gigabytes on
@@ -109,6 +111,10 @@ class Anvil:
         self._process: subprocess.Popen[bytes] | None = None
         self.url = ""
         options: list[str] = ["--chain-id", str(chain_id), "--cache-path", str(self.cache_path), "--silent"]
+        # anvil's "finalized" block trails head by two epochs: 64 blocks at its default 32 slots. One
+        # slot per epoch makes it head - 2, the finality of a development chain (docs/chain-ledger.md).
+        if "--slots-in-an-epoch" not in extra_args:
+            options += ["--slots-in-an-epoch", "1"]
         if timestamp is not None:
             options += ["--timestamp", str(timestamp)]
         if state_path is not None:
@@ -123,6 +129,8 @@ class Anvil:
             self.stop()
             raise
         self.rpc = RpcClient([self.url])
+        if multicall:
+            install_multicall(self.rpc)
 
     def _start(self, options: list[str], timeout: float) -> None:
         binary = anvil_binary()
@@ -354,6 +362,17 @@ def deploy_legacy_token(
     """Deploy a Tether-like LegacyToken; ``owner`` deploys it and holds ``initial_supply``."""
     types = ["uint256", "string", "string", "uint8"]
     return deploy(rpc, "LegacyToken", types, [initial_supply, name, symbol, decimals], sender=owner)
+
+
+def install_multicall(rpc: RpcClient) -> None:
+    """Put our AttestMulticall (Multicall3's ``aggregate3`` ABI) at Multicall3's canonical address.
+
+    Real chains have Multicall3 there; a development chain gets our own. The runtime code comes from
+    running the creation code in an ``eth_call`` (no transaction: no nonce used, no block mined, so
+    every other address a test deploys stays where it was).
+    """
+    runtime: str = rpc.call("eth_call", [{"data": load_artifact("AttestMulticall")["bytecode"]}, "latest"])
+    rpc.call("anvil_setCode", [MULTICALL3, runtime])
 
 
 def mine(rpc: RpcClient, blocks: int = 1, interval: int | None = None) -> None:

@@ -43,6 +43,7 @@ from reserves.feeds.publisher import feed_publish as feed_post
 from reserves.feeds.publisher import feed_signer
 from reserves.models import Feed, Flag, ReconciliationRun
 from reserves.notifications import deliveries_unsent
+from reserves.selectors import attestations_pinned_on
 
 
 def reconcile_on_commit(*, stablecoin_ids: Iterable[int], trigger: str) -> None:
@@ -132,10 +133,14 @@ def reorg_check(*, network: Network) -> ReorgOutcome:
 
     Steps: ``reorg_check_network``; the coins whose readings were orphaned are judged again on commit
     from their remaining readings, before the re-read, so the latest run never keeps standing on an
-    orphaned block even if the re-read fails; then the network is read again at the new head.
+    orphaned block even if the re-read fails; every attestation whose as-of runs stood on an orphaned
+    reading is reconciled again (supply pinned at its as-of instant anew, on the canonical chain); then
+    the network is read again at the new head.
     """
     outcome = reorg_check_network(network=network)
     reconcile_on_commit(stablecoin_ids=outcome.stablecoin_ids, trigger="supply")
+    for attestation_id in attestations_pinned_on(reading_ids=outcome.orphaned_readings):
+        transaction.on_commit(lambda pk=attestation_id: tasks.attestation_reconcile_task.delay(pk))  # type: ignore[misc]
     if outcome.orphaned_readings:
         outcome.reread = supply_read(network=network)
     return outcome

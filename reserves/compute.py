@@ -7,18 +7,21 @@ evaluation instant is an input.
 
 Rounding, stated once:
 - token amounts are exact (raw integer scaled by the token's decimals); sums, products, exchange
-  rates and haircuts are exact within a 100-digit context, far beyond any uint256;
+  rates and haircuts are exact within attest.exact's 400-digit context, far beyond any uint256 at
+  any decimals;
 - every comparison (backing, buffer, shares, concentration) is made on these unrounded values;
 - the ratio is the only division: stored cut (ROUND_DOWN) to 12 places, shown cut to 4 places
   (``ratio_display``), so a coin at 0.99999 shows 0.9999, never 1.0000;
-- amounts in the outputs are quantized to 18 places (ROUND_HALF_EVEN) for storage only.
+- amounts in the outputs are written with at least 18 places, and with every place they have
+  beyond that (a token of more than 18 decimals): never rounded.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import ROUND_DOWN, Decimal
 
+from attest.exact import EXACT, amount_text, exact_arithmetic
 from chain.outstanding import outstanding_of
 from chain.units import tokens
 from reserves.rules.checks import CHECKS, Facts
@@ -30,12 +33,11 @@ __all__ = ["INPUTS_FORMAT", "compute", "ratio_cut", "rule_order", "tokens"]
 INPUTS_FORMAT = 2
 RATIO_PLACES = Decimal("1e-12")
 RATIO_DISPLAY_PLACES = Decimal("1e-4")
-AMOUNT_PLACES = Decimal("1e-18")
 
 
 def ratio_cut(ratio: Decimal) -> str:
     """The ratio as shown to people: cut (never rounded up) to 4 places, so 0.99999 shows 0.9999."""
-    return str(ratio.quantize(RATIO_DISPLAY_PLACES, rounding=ROUND_DOWN))
+    return format(ratio.quantize(RATIO_DISPLAY_PLACES, rounding=ROUND_DOWN, context=EXACT), "f")
 
 
 def rule_order(rule_id: str) -> tuple[str, int]:
@@ -45,7 +47,7 @@ def rule_order(rule_id: str) -> tuple[str, int]:
 
 
 def _exact(value: Decimal) -> str:
-    return str(value.quantize(AMOUNT_PLACES))
+    return amount_text(value)
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -70,8 +72,7 @@ def compute(inputs: RunInputs) -> RunOutputs:
         raise ValueError(
             f"inputs format {inputs.get('format', 1)} is not {INPUTS_FORMAT}; this run cannot be recomputed"
         )
-    with localcontext() as ctx:
-        ctx.prec = 100
+    with exact_arithmetic():
         pack = inputs["rulepack"]
         coin_supply = outstanding_of(inputs["readings"], frozenset(pack["outstanding_keeps"]))
         par = None if coin_supply is None else coin_supply.outstanding * Decimal(inputs["par_value"])
@@ -134,7 +135,7 @@ def compute(inputs: RunInputs) -> RunOutputs:
             "par_outstanding": _amount(par),
             "reserves_stated": _amount(sum(stated, Decimal(0))) if attested else None,
             "reserves": _amount(eligible),
-            "ratio": None if ratio is None else str(ratio.quantize(RATIO_PLACES, rounding=ROUND_DOWN)),
+            "ratio": None if ratio is None else format(ratio.quantize(RATIO_PLACES, rounding=ROUND_DOWN), "f"),
             "ratio_display": None if ratio is None else ratio_cut(ratio),
             "headroom": _amount(headroom),
             "holdings": [_holding_row(h) for h in views],

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from attest.logproofs import publication_log
 from attest.models import Issuer, Stablecoin
 from reserves.feeds.answer import current_answer
 from reserves.feeds.selectors import feed_rows
@@ -40,7 +41,8 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _figures(figures: dict[str, Any]) -> dict[str, Any]:
+def answer_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    """A publication's figures under the names the API answers with (and the log entry records)."""
     return {
         "backing_ratio": figures.get("ratio"),
         "backing_ratio_display": figures.get("ratio_display"),
@@ -51,7 +53,7 @@ def _figures(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def licence_fields(state: LicenceState) -> dict[str, Any]:
+def licence_fields(state: LicenceState, log: dict[str, Any] | None = None) -> dict[str, Any]:
     p = state.publication
     return {
         "profile": p.profile,
@@ -60,12 +62,13 @@ def licence_fields(state: LicenceState) -> dict[str, Any]:
         "status": state.verdict,
         "status_label": LABELS[state.verdict],
         "status_reasons": state.reasons,
-        **_figures(p.figures),
+        **answer_figures(p.figures),
         "attestation_version": p.attestation_version,
         "attestation_status": p.attestation_status,
         "publication_id": p.pk,
         "run_id": p.run_id,
         "published_at": _iso(p.published_at),
+        "log": log,
     }
 
 
@@ -78,6 +81,8 @@ def coin_fields(state: CoinState, feeds: list[dict[str, Any]] | None = None) -> 
     coin = state.coin
     p = state.publication
     figures = p.figures if p else {}
+    # Each licence's figures with the signed log entry that recorded them (attest/logproofs.py).
+    logs = publication_log([s.publication.pk for s in state.licences]) if state.licences else {}
     return {
         "symbol": coin.symbol,
         "name": coin.name,
@@ -105,7 +110,7 @@ def coin_fields(state: CoinState, feeds: list[dict[str, Any]] | None = None) -> 
         "open_flags": [
             {k: f[k] for k in ("rule", "profile", "severity", "status", "message", "opened_at")} for f in state.findings
         ],
-        "licences": [licence_fields(s) for s in state.licences],
+        "licences": [licence_fields(s, logs.get(s.publication.pk)) for s in state.licences],
         "publication_id": p.pk if p else None,
         "published_at": _iso(p.published_at) if p else None,
         "evaluated_at": _iso(p.evaluated_at) if p else None,
@@ -123,8 +128,9 @@ def _feed(state: CoinState, row: dict[str, Any]) -> dict[str, Any]:
     return {**shown, "current_answer": None if answer is None else str(answer), "held_back": held_back or None}
 
 
-def history_point(p: Publication) -> dict[str, Any]:
-    """One publication as a point of the coin's history (docs/api.md, "History point")."""
+def history_point(p: Publication, log_index: int | None = None) -> dict[str, Any]:
+    """One publication as a point of the coin's history (docs/api.md, "History point"). ``log_index``: the
+    log entry recording it; the head signed with it covers ``log_index + 1`` entries."""
     return {
         "publication_id": p.pk,
         "published_at": _iso(p.published_at),
@@ -132,17 +138,19 @@ def history_point(p: Publication) -> dict[str, Any]:
         "profile": p.profile,
         "status": p.verdict,
         "status_reasons": p.reasons,
-        **{k: v for k, v in _figures(p.figures).items() if k != "backing_ratio_display"},
+        **{k: v for k, v in answer_figures(p.figures).items() if k != "backing_ratio_display"},
         "attestation_version": p.attestation_version,
         "attestation_status": p.attestation_status,
         "run_id": p.run_id,
         "freshness": p.freshness,
         "blocks": p.blocks,
+        "log_index": log_index,
+        "tree_size": None if log_index is None else log_index + 1,
     }
 
 
-def history_point_text(p: Publication) -> str:
-    return _text(history_point(p))
+def history_point_text(p: Publication, log_index: int | None = None) -> str:
+    return _text(history_point(p, log_index))
 
 
 def _members(fields: dict[str, Any]) -> str:
@@ -177,6 +185,7 @@ def coin_document_refresh(*, stablecoin: Stablecoin) -> bool:
         "read_at_text": _iso(read_at) or "",
         "freshness": headline.publication.freshness if headline else "no_data",
         "freshness_reason": headline.publication.freshness_reason if headline else "not yet reconciled",
+        "single_source": headline.publication.single_source if headline else "",
         "published_at": headline.publication.published_at if headline else None,
         "run_id": headline.publication.run_id if headline else None,
     }
@@ -229,7 +238,7 @@ def _answers_sql(*, one: bool) -> str:
         f"SELECT s.symbol, s.name, i.name, s.currency, s.par_value, {age}, "  # noqa: S608
         f"CASE WHEN {age} > %(limit)s AND d.freshness IN ('fresh', 'degraded') THEN d.body_stale "
         f"ELSE d.body_fresh END, d.read_at_text, {read_epoch}, d.freshness, "
-        f"d.freshness_reason, {published_epoch}, d.run_id, d.digest "
+        f"d.freshness_reason, d.single_source, {published_epoch}, d.run_id, d.digest "
         f"FROM {coins} s JOIN {issuers} i ON i.id = s.issuer_id LEFT JOIN {documents} d ON d.stablecoin_id = s.id "
         f"WHERE {where} ORDER BY s.symbol"
     )
@@ -259,9 +268,11 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
         cursor.execute(_answers_sql(one=symbol is not None), params)
         rows = cursor.fetchall()
     answers = []
-    for sym, name, issuer, currency, par, age, body, read_at, read_epoch, stored, why, published, run, digest in rows:
+    for row in rows:
+        sym, name, issuer, currency, par, age, body, read_at, read_epoch, stored, why, single = row[:12]
+        published, run, digest = row[12:]
         if body is None:
-            body = _unpublished_body(sym, name, issuer, currency, par)
+            body = _unpublished_body(sym, name, issuer, currency, Decimal(par))  # text on SQLite
             stored, why, digest = "no_data", "not yet reconciled", hashlib.sha256(body.encode()).hexdigest()
         status, reason = live_freshness(read_at_age=age, max_age=limit, stored=stored, stored_reason=why)
         stale_since = read_epoch + limit if status == "stale" and stored != "stale" else None
@@ -271,6 +282,8 @@ def coin_answers(*, symbol: str | None = None, now: datetime | None = None) -> l
             "read_at": read_at,
             "max_age_seconds": limit,
             "reason": reason,
+            "cross_checked": None if status == "no_data" else not single,
+            "single_source": single or "",
         }
         changed = max((t for t in (published, stale_since) if t is not None), default=None)
         answers.append(CoinAnswer(sym, body, freshness, run, digest, changed))

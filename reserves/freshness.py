@@ -5,6 +5,8 @@
 ``degraded``: the newest read of one of its networks failed (the figures are the last good ones), some
 deployment has never been read, or the figures leave one out. Orphaned readings never count.
 ``no_data``: nothing has been read yet.
+Beside the status, ``single_source`` says which networks' figures one RPC URL alone vouches for (a
+network with one URL, or cross-checking turned off): fresh is about age, not about how many nodes agreed.
 
 Between publications, stored chain data can only age: ``reserves.verdict.live_freshness`` turns a
 stored "fresh" into "stale" at read time, from the stored ``read_at`` alone (no query).
@@ -21,7 +23,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from chain.health import failing_reads
-from chain.models import Deployment, ReadingStatus
+from chain.models import Deployment, ReadingStatus, SupplyReading
 from reserves.verdict import stale_reason
 
 
@@ -32,6 +34,13 @@ class Freshness:
     read_at: datetime | None
     reason: str = ""
     max_age_seconds: int = 0
+    # Not a status: fresh figures can still rest on one node's word. Empty when every reading under the
+    # figures was cross-checked against another RPC URL of its network (chain/crosscheck.py).
+    single_source: str = ""
+
+    @property
+    def cross_checked(self) -> bool | None:
+        return None if self.status == "no_data" else not self.single_source
 
 
 def age_seconds(at: datetime | None, now: datetime | None = None) -> int | None:
@@ -80,3 +89,18 @@ def coin_freshness(*, stablecoin_id: int, covered: Iterable[int] | None, now: da
         failing=failing,
         now=now,
     )
+
+
+def single_source_of(reading_ids: Iterable[int]) -> str:
+    """What a publication says of figures read from one RPC URL only: the networks, or "" when every
+    reading was cross-checked (one query)."""
+    names = sorted(
+        set(
+            SupplyReading.objects.filter(pk__in=list(reading_ids), checked_url="").values_list(
+                "deployment__network__name", flat=True
+            )
+        )
+    )
+    if not names:
+        return ""
+    return f"single source: {', '.join(names)} read from one RPC URL, not cross-checked"[:300]

@@ -14,8 +14,9 @@ from reserves.verdict import LABELS, ORDER
 
 
 def _amount() -> ExactDecimalField:
-    """An amount in tokens or in the reference currency, exact to 18 places (any token's decimals)."""
-    return ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    """An amount in tokens or in the reference currency, exact at any size: 2**256-1 base units at any
+    decimals, times a par value, has no fixed width (``numeric`` on PostgreSQL, text on SQLite)."""
+    return ExactDecimalField(null=True, blank=True)
 
 
 class Trigger(models.TextChoices):
@@ -52,7 +53,8 @@ class ReconciliationRun(models.Model):
     outstanding = _amount()
     par_outstanding = _amount()
     reserves = _amount()
-    ratio = ExactDecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    # Cut to 12 places by reserves.compute; unbounded above (10**18 of reserves over one base unit).
+    ratio = ExactDecimalField(null=True, blank=True)
     headroom = _amount()
     results = models.JSONField(default=list)
     # Everything compute(inputs) returned; recomputing from ``inputs`` must give exactly this.
@@ -224,6 +226,11 @@ class Publication(models.Model):
     read_at = models.DateTimeField(null=True, blank=True, help_text="least recent latest read of the coin's chain data")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="networks whose figures one RPC URL alone vouches for; empty: all cross-checked",
+    )
     attestation = models.ForeignKey(
         Attestation, on_delete=models.PROTECT, null=True, blank=True, related_name="publications"
     )
@@ -273,6 +280,7 @@ class CoinDocument(models.Model):
     read_at_text = models.CharField(max_length=40, blank=True, help_text="read_at as the API writes it")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)
+    single_source = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     run_id = models.BigIntegerField(null=True, blank=True)
     digest = models.CharField(max_length=64)

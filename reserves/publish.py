@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
-from reserves.documents import history_point_text
-from reserves.freshness import coin_freshness
+from reserves.documents import answer_figures, history_point_text
+from reserves.freshness import coin_freshness, single_source_of
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
 from reserves.runtypes import RunOutputs, run_outputs_of
 from reserves.verdict import Finding, judge
@@ -111,6 +111,7 @@ def publication_publish(
     with transaction.atomic():
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
         freshness = coin_freshness(stablecoin_id=stablecoin.pk, covered=covered, now=now)
+        single_source = single_source_of(r["reading_id"] for r in used.inputs.get("readings", [])) if used else ""
         if attestation is not None:
             attestation.refresh_from_db(fields=["status"])  # the review state as of now, not as of the run
         findings = _findings(stablecoin, profile)
@@ -139,6 +140,8 @@ def publication_publish(
             "read_at": _iso(freshness.read_at),
             "freshness": freshness.status,
             "freshness_reason": freshness.reason[:300],
+            # Only when there is something to say, so a cross-checked answer hashes as it did before the key.
+            **({"single_source": single_source} if single_source else {}),
             "attestation": attestation.pk if attestation else None,
             "attestation_version": attestation.version if attestation else None,
             "attestation_as_of": _iso(attestation.as_of) if attestation else None,
@@ -170,6 +173,7 @@ def publication_publish(
             read_at=freshness.read_at,
             freshness=freshness.status,
             freshness_reason=content["freshness_reason"],
+            single_source=single_source,
             attestation=attestation,
             attestation_version=content["attestation_version"],
             attestation_as_of=attestation.as_of if attestation else None,
@@ -178,13 +182,12 @@ def publication_publish(
             findings=findings,
             content_hash=content_hash,
         )
-        # Its history point names it, so it is written once the row has its id (same transaction).
-        publication.point = history_point_text(publication)
-        publication.save(update_fields=["point"])
         PublicationHead.objects.update_or_create(
             stablecoin=stablecoin, profile=profile, defaults={"publication": publication}
         )
-        audit_append(
+        # The entry carries the published figures and blocks, so a wallet holding one API answer can
+        # check them against the signed log offline (docs/transparency-log.md).
+        entry = audit_append(
             actor="system",
             action="publication.created",
             object_type="publication",
@@ -194,9 +197,16 @@ def publication_publish(
                 "profile": profile,
                 "verdict": publication.verdict,
                 "run": content["run"],
+                "input_hash": content["input_hash"],
                 "content_hash": content_hash,
+                "figures": answer_figures(content["figures"]),
+                "blocks": content["blocks"],
+                "attestation_version": content["attestation_version"],
             },
         )
+        # Its history point names it and its log entry, so it is written last (same transaction).
+        publication.point = history_point_text(publication, entry.seq - 1)
+        publication.save(update_fields=["point"])
     return publication
 
 
@@ -222,6 +232,7 @@ def publication_content(p: Publication) -> dict[str, Any]:
         "read_at": _iso(p.read_at),
         "freshness": p.freshness,
         "freshness_reason": p.freshness_reason,
+        **({"single_source": p.single_source} if p.single_source else {}),
         "attestation": p.attestation_id,
         "attestation_version": p.attestation_version,
         "attestation_as_of": _iso(p.attestation_as_of),

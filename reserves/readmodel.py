@@ -118,7 +118,8 @@ def licence_state(publication: Publication, *, now: datetime | None = None) -> L
         read_at_age=age, max_age=limit, stored=publication.freshness, stored_reason=publication.freshness_reason
     )
     verdict, reasons = live_verdict(publication.verdict, publication.reasons, status, reason)
-    return LicenceState(publication, verdict, reasons, Freshness(status, age, publication.read_at, reason, limit))
+    freshness = Freshness(status, age, publication.read_at, reason, limit, publication.single_source)
+    return LicenceState(publication, verdict, reasons, freshness)
 
 
 @dataclass
@@ -316,7 +317,7 @@ def supply_table(*, state: CoinState) -> SupplyTable:
         r.pk: r
         for r in SupplyReading.objects.filter(pk__in=[x["reading_id"] for x in inputs.get("readings", [])])
         .select_related("deployment__network")
-        .only("pk", "read_at", "deployment__kind", "deployment__network__name")
+        .only("pk", "read_at", "checked_url", "deployment__kind", "deployment__network__name")
     }
     now = timezone.now()
     limit = int(settings.CHAIN_STALE_AFTER)
@@ -336,6 +337,7 @@ def supply_table(*, state: CoinState) -> SupplyTable:
             "read_at": read_at,
             "age_seconds": age,
             "freshness": "fresh" if age is not None and age <= limit else "stale",
+            "cross_checked": bool(reading and reading.checked_url),
         }
         entries = [("total_supply", "", int(x["total_supply"]), True)]
         entries += [(b["bucket"], b["address"], int(b["raw"]), b["bucket"] in keeps) for b in x["balances"]]

@@ -15,8 +15,9 @@ from django.db.models import Count, Prefetch, QuerySet
 from attest.audit import GENESIS, AuditEntry
 from attest.models import Attestation, Holding, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
+from chain.models import SupplyReading
 from chain.units import tokens
-from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun
+from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun, Trigger
 from reserves.publish import blocks_of
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -93,6 +94,25 @@ def run_blocks(*, run: ReconciliationRun) -> list[dict[str, Any]]:
 # Every filed statement is public, with its review state: a publication may rely on one the regulator
 # asked changes of, and anyone must be able to see which.
 PUBLISHED_ATTESTATION = STATEMENT_STATUSES
+
+
+def attestations_pinned_on(*, reading_ids: list[int]) -> list[int]:
+    """The attestations whose as-of runs stood on any of these readings (orphaned by a reorg, say), by id.
+
+    Runs hold their readings in ``inputs``; a run cannot use a reading taken after it was made, so only
+    the runs of those coins since the oldest reading was taken are looked at (in Python: the same on
+    PostgreSQL and SQLite).
+    """
+    readings = SupplyReading.objects.filter(pk__in=reading_ids)
+    if not reading_ids or not readings.exists():
+        return []
+    wanted = set(reading_ids)
+    since = min(r.read_at for r in readings.only("read_at"))
+    coins = set(readings.values_list("deployment__stablecoin_id", flat=True))
+    runs = ReconciliationRun.objects.filter(
+        stablecoin_id__in=coins, trigger=Trigger.ATTESTATION, attestation__isnull=False, created_at__gte=since
+    ).values_list("attestation_id", "inputs")
+    return sorted({a for a, inputs in runs if wanted & {r["reading_id"] for r in inputs.get("readings", [])}})
 
 
 def coin_public(*, symbol: str) -> Stablecoin | None:

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
+from attest.exact import amount_text
 from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import CADENCE_STATUSES, attestation_standing
 from attest.signing import HOLDING_PAYLOAD_FIELDS
@@ -100,7 +101,9 @@ def _attestation_inputs(a: Attestation) -> AttestationInputs:
         "cfo_certified_at": _json_value(a.cfo_certified_at),
         "stated_total_reserves": _json_value(a.stated_total_reserves),
         "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in a.holdings.all()],
-        "issuer_figures": [{"chain_id": x.chain_id, "outstanding": str(x.outstanding)} for x in a.issuer_figures.all()],
+        "issuer_figures": [
+            {"chain_id": x.chain_id, "outstanding": amount_text(x.outstanding)} for x in a.issuer_figures.all()
+        ],
     }
 
 
@@ -228,7 +231,12 @@ def reconciliation_run(
                 "stablecoin": stablecoin.symbol,
                 "profile": profile,
                 "input_hash": input_hash,
+                # What the run concluded, so a later edit of its stored outputs shows against the log.
+                "output_hash": hashlib.sha256(canonical_json(outputs).encode()).hexdigest(),
                 "status": run.status,
+                "trigger": trigger,
+                "rulepack_version": run.rulepack_version,
+                "attestation": attestation.pk if attestation else None,
             },
         )
         _apply_flags(run)
@@ -242,7 +250,14 @@ def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: d
         action=f"flag.{kind}",
         object_type="flag",
         object_id=flag.pk,
-        payload={"stablecoin": run.stablecoin.symbol, "rule": flag.rule, "profile": flag.profile, "run": run.pk},
+        payload={
+            "stablecoin": run.stablecoin.symbol,
+            "rule": flag.rule,
+            "profile": flag.profile,
+            "run": run.pk,
+            "severity": flag.severity,
+            "note": note[:300],
+        },
     )
     if kind in ("opened", "resolved"):
         notifications_queue(flag=flag, event=f"flag.{kind}")

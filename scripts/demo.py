@@ -40,10 +40,12 @@ def main() -> int:
 
     DEMO.mkdir(exist_ok=True)
     db, state = DEMO / "db.sqlite3", DEMO / "anvil-state.json"
-    if db.exists() != state.exists():
-        print("demo: chain state and database are out of step; starting both afresh")
+    log_key = DEMO / "audit-signing-key"
+    if db.exists() != state.exists() or db.exists() != log_key.exists():
+        print("demo: chain state, database and log key are out of step; starting afresh")
         db.unlink(missing_ok=True)
         state.unlink(missing_ok=True)
+        log_key.unlink(missing_ok=True)
 
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     # Historical states are kept so attestations pinned before a restart can still be re-read.
@@ -69,6 +71,7 @@ def main() -> int:
         # anvil's public dev key 7, which the demo feeds name as their poster (devtools/feeds.py).
         FEED_SIGNER_KEY=env.get("FEED_SIGNER_KEY", DEV_KEY_7),
         PYTHONUNBUFFERED="1",
+        AUDIT_SIGNING_KEY_FILE=str(log_key),  # the transparency log's key, made below on first start
     )
     in_process = not redis_reachable(redis_url)
     if in_process:
@@ -99,6 +102,9 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
+        if not log_key.exists():
+            keyless = {k: v for k, v in env.items() if k != "AUDIT_SIGNING_KEY_FILE"}  # settings would read it
+            subprocess.run([*manage, "auditkey", "--out", str(log_key)], env=keyless, check=True, cwd=REPO)
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=REPO)
         subprocess.run([*manage, "seeddemo", "--rpc-url", anvil.url], env=env, check=True, cwd=REPO)
         anvil.rpc.call("evm_setIntervalMining", [max(1, args.block_time)])
@@ -129,6 +135,8 @@ def main() -> int:
             f"\ndemo: open http://127.0.0.1:{args.port}/  (API: http://127.0.0.1:{args.port}/api/v1/stablecoins/)\n"
             "demo: log in as issuer / issuer-demo-pass (files USDX attestations), regulator / regulator-demo-pass,\n"
             "      or hkissuer / hkissuer-demo-pass. Ctrl-C stops everything.\n"
+            f"demo: audit the log: python scripts/attest_monitor.py --api http://127.0.0.1:{args.port} "
+            "--state .demo/monitor.json\n"
         )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

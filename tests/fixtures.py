@@ -28,6 +28,13 @@ def _require_postgres_and_private_queue(django_db_setup: None, django_db_blocker
     """Tests run on PostgreSQL (SQLite cannot hold uint256 exactly) and on a queue of their own."""
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", "run the tests with DATABASE_URL=postgres://... (make test does)"
+        # The log's tables refuse TRUNCATE (attest/appendonly.py) except where this is on: only in the test
+        # database, so flushing it between transactional tests (pytest-django TRUNCATEs) still works.
+        name = connection.settings_dict["NAME"]
+        if name.startswith("test_"):  # no test database is made when no collected test uses one
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} SET attest.allow_truncate = 'on'")
+            connection.close()  # the setting applies to sessions opened from now on
     # A queue named for this session keeps a developer's demo worker from eating test tasks.
     queue = f"attest-test-{uuid.uuid4().hex[:8]}"
     celery_app.conf.task_default_queue = queue

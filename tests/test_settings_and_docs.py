@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -28,7 +29,8 @@ def test_every_env_var_is_in_env_example_and_readme():
 
 
 def _django_check(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}}
+    drop = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "AUDIT_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE"}
+    clean = {k: v for k, v in os.environ.items() if k not in drop}
     clean.update(env)
     return subprocess.run(
         [
@@ -53,7 +55,15 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
 def test_it_reads_the_secret_key_from_a_file(tmp_path):
     key = tmp_path / "key"
     key.write_text("from-a-file\n")
-    assert _django_check(DEBUG="0", SECRET_KEY_FILE=str(key)).returncode == 0
+    log_key = tmp_path / "log-key"
+    log_key.write_text("YmVuY2gtb25seS1sb2cta2V5LXh4eHh4eHh4eHh4eHg=\n")  # base64 of a 32-byte Ed25519 seed
+    assert _django_check(DEBUG="0", SECRET_KEY_FILE=str(key), AUDIT_SIGNING_KEY_FILE=str(log_key)).returncode == 0
+
+
+def test_it_refuses_to_start_without_a_log_signing_key_when_debug_is_off(tmp_path):
+    result = _django_check(DEBUG="0", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEY must be set" in result.stderr
 
 
 def test_it_rejects_a_boolean_it_cannot_read():
@@ -64,11 +74,19 @@ def test_it_rejects_a_boolean_it_cannot_read():
 
 def test_production_settings_pass_check_deploy_with_no_warning():
     # As a deployment would run: none of the test run's own switches (Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE).
-    dropped = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {
+        "DEBUG",
+        "SECRET_KEY",
+        "SECRET_KEY_FILE",
+        "AUDIT_SIGNING_KEY",
+        "AUDIT_SIGNING_KEY_FILE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="0",
         SECRET_KEY="p" + "r0duct10n-k3y-" * 5,  # long and varied, as check --deploy asks
+        AUDIT_SIGNING_KEY=base64.b64encode(bytes(range(32))).decode(),  # a 32-byte Ed25519 seed
         ALLOWED_HOSTS="attest.example.org",
         SITE_URL="https://attest.example.org",
         SECURE_PROXY_SSL_HEADER="1",

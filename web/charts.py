@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from attest.exact import EXACT
 from reserves.readmodel import Series
 
 # Colour-blind-safe palette (Okabe-Ito) darkened enough for 3:1 against white.
@@ -35,7 +36,7 @@ def _seconds(delta: timedelta) -> int:
 
 def _label(value: Decimal) -> str:
     """An axis label: grouped thousands, at most 4 places, trailing zeros dropped."""
-    quantised = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    quantised = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN, context=EXACT)
     text = f"{quantised:,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

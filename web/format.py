@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from attest.exact import EXACT
+
 DASH = "—"
 
 
@@ -15,7 +17,8 @@ def fmt_amount(value: Decimal | None, places: int = 2) -> str:
     """Grouped thousands, exact Decimal rounding (half-even) to ``places``; a dash when there is no figure."""
     if value is None:
         return DASH
-    return f"{value.quantize(Decimal(1).scaleb(-places)):,f}"
+    # In the wide context: a uint256 of tokens has 78 digits, past the default 28 (InvalidOperation there).
+    return f"{value.quantize(Decimal(1).scaleb(-places), context=EXACT):,f}"
 
 
 def fmt_age(seconds: int | None) -> str:

@@ -37,6 +37,8 @@ from attest.validation import (
     CHAIN_ID_MAX,
     MAX_HOLDINGS,
     MAX_ISSUER_FIGURES,
+    TOKEN_DIGITS,
+    TOKEN_PLACES,
     AttestationDetails,
     HoldingInput,
     IssuerFigureInput,
@@ -272,7 +274,7 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 class IssuerFigureForm(forms.Form):
     chain_id = WholeNumberField(label="Chain id", min_value=1, max_value=CHAIN_ID_MAX)
-    outstanding = AmountField(label="Tokens outstanding", max_digits=40, decimal_places=18)
+    outstanding = AmountField(label="Tokens outstanding", max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES)
 
     def to_input(self) -> IssuerFigureInput:
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])

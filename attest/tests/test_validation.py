@@ -31,8 +31,9 @@ def _line(**kw):
         (Decimal("1.1234560"), True),
         (Decimal("1.1234567"), False),
         (Decimal("-0.01"), False),
-        (Decimal("1e18"), False),
-        (Decimal("999999999999999999.999999"), True),
+        (Decimal("1e18"), True),  # reserves up to 10**18 currency units
+        (Decimal("1e19"), False),
+        (Decimal("9999999999999999999.999999"), True),
         (Decimal("NaN"), False),
     ],
 )

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chain.ledger.logs import Window, fetch_window
+from chain.ledger.successor import switch_over, switches
 from chain.models import Deployment, LedgerCursor, LedgerEntry, Network
 from chain.rpc import RpcError, RpcTransportError, hex_int
 
@@ -173,6 +174,8 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     if not cursors:
         return 0
     addresses = dict(Deployment.objects.filter(network=network).values_list("pk", "address"))
+    follow = set(Deployment.objects.filter(network=network, follow_successor=True).values_list("pk", flat=True))
+    switched = switches(follow)
     rpc = network.rpc()
     served = hex_int(rpc.call("eth_chainId"))
     if served != network.chain_id:
@@ -189,6 +192,10 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
         end = min(start + size - 1, target)
         participants = [c for c in plan if max(c.block_number, c.start_block - 1) < end]
         by_address = {addresses[c.deployment_id].lower(): c.deployment_id for c in participants}
+        # A deprecated deployment's events come from its successor (chain/ledger/successor.py).
+        by_address |= {
+            switched[c.deployment_id].successor: c.deployment_id for c in participants if c.deployment_id in switched
+        }
         check = {c.block_number for c in participants if c.block_number >= 0 and c.block_hash}
         try:
             fetched = fetch_window(rpc, list(by_address), start, end, check)
@@ -204,11 +211,15 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                 raise CursorOrphaned(
                     f"ledger cursor of deployment {c.deployment_id} is on orphaned block {c.block_number}"
                 )
+        followed = {a: d for a, d in by_address.items() if d in follow and a == addresses[d].lower()}
+        fetched, new_switches = switch_over(rpc, fetched, followed, switched)
+        by_address |= {s.successor: d for d, s in new_switches.items()}
         offered = _store_window(network, participants, fetched, by_address)
         if offered < 0:
             cursors = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=list(cursors))}
             continue
         stored += offered
+        switched |= new_switches
         for c in participants:
             c.block_number, c.block_hash = fetched.end.number, fetched.end.hash
     return stored

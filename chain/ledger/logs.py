@@ -14,7 +14,7 @@ So USDC's Mint + Transfer(0x0, ...) count once, and Tether's Issue with no Trans
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -41,6 +41,9 @@ ISSUER_EVENTS: dict[str, tuple[str, int, int | None]] = {
     _topic("SupplyDecreased(address,uint256)"): (LedgerEvent.SUPPLY_DECREASED.value, -1, 1),
 }
 TRANSFER_EVENTS = frozenset({LedgerEvent.TRANSFER_MINT.value, LedgerEvent.TRANSFER_BURN.value})
+# Tether-like deprecate(successor): not a supply event, but where the ledger switches contracts
+# (chain/ledger/successor.py). Fetched with the issuer events, so it costs no extra call.
+DEPRECATE = _topic("Deprecate(address)")
 
 
 @dataclass(slots=True)
@@ -125,7 +128,7 @@ def log_filters(addresses: Sequence[str], from_block: int, to_block: int) -> lis
     return [
         ("eth_getLogs", [{**base, "topics": [TRANSFER, ZERO_WORD]}]),
         ("eth_getLogs", [{**base, "topics": [TRANSFER, None, ZERO_WORD]}]),
-        ("eth_getLogs", [{**base, "topics": [list(ISSUER_EVENTS)]}]),
+        ("eth_getLogs", [{**base, "topics": [[*ISSUER_EVENTS, DEPRECATE]]}]),
     ]
 
 
@@ -140,6 +143,7 @@ class Window:
     logs: list[SupplyLog]
     end: Block
     canonical: dict[int, str | None]  # the cursors' block numbers -> canonical hash now (None: no such block)
+    deprecations: list[dict[str, Any]] = field(default_factory=list)  # raw Deprecate(address) logs
 
 
 def fetch_window(
@@ -154,6 +158,7 @@ def fetch_window(
     # The three filters never return the same log: the only Transfer both Transfer filters match,
     # 0x0 to 0x0, decodes to nothing.
     logs: list[SupplyLog] = []
+    deprecations: list[dict[str, Any]] = []
     for answer in answers[:3]:
         if not isinstance(answer, list):
             raise RpcTransportError(f"eth_getLogs answered {str(answer)[:80]!r}, not a list")
@@ -161,6 +166,8 @@ def fetch_window(
             log = decode_log(raw)
             if log is not None:
                 logs.append(log)
+            elif raw["topics"] and raw["topics"][0] == DEPRECATE and not raw.get("removed"):
+                deprecations.append(raw)
     end = _header(answers[3], to_block)
     if end is None:
         raise RpcTransportError(f"block {to_block} not found")
@@ -168,4 +175,4 @@ def fetch_window(
     for n, answer in zip(check, answers[4:], strict=True):
         header = _header(answer, n)
         canonical[n] = header.hash if header else None
-    return Window(logs=apply_counting_rule(logs), end=end, canonical=canonical)
+    return Window(logs=apply_counting_rule(logs), end=end, canonical=canonical, deprecations=deprecations)

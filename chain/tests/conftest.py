@@ -14,7 +14,11 @@ from devtools.devchain import Anvil
 @pytest.fixture
 def network(chain_snapshot: Anvil) -> Network:
     return Network.objects.create(
-        name="anvil", chain_id=chain_snapshot.chain_id, rpc_urls=[chain_snapshot.url], confirmations=2
+        name="anvil",
+        chain_id=chain_snapshot.chain_id,
+        rpc_urls=[chain_snapshot.url],
+        finality="confirmations",
+        confirmations=2,
     )
 
 

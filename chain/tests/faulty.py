@@ -2,7 +2,9 @@
 
 Modes: ``forward`` (a faithful proxy), ``timeout`` (answers after the client gave up), ``500``,
 ``garbage`` (HTTP 200 with a body that is not JSON), ``rpc_error`` (a well-formed JSON-RPC error for
-every call), ``lie`` (forwards, but adds one to every 32-byte ``eth_call`` result).
+every call), ``lie`` (forwards, but adds one to the last 32-byte word of every ``eth_call`` result:
+a plain call's value, or an aggregate3's last value), ``no_finalized`` (forwards, but refuses the
+``finalized`` block tag, as a node of a chain without finality does).
 """
 
 from __future__ import annotations
@@ -64,12 +66,20 @@ class FaultyRpc:
             return 200, json.dumps(errors if isinstance(request, list) else errors[0]).encode()
         upstream = requests.post(self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=10)
         answer = upstream.json()
+        if self.mode == "no_finalized":
+            asks = {
+                i["id"] for i in (request if isinstance(request, list) else [request]) if "finalized" in i["params"]
+            }
+            for item in answer if isinstance(answer, list) else [answer]:
+                if item.get("id") in asks:
+                    item.pop("result", None)
+                    item["error"] = {"code": -32602, "message": "invalid block tag: finalized"}
         if self.mode == "lie":
             methods = {item["id"]: item["method"] for item in (request if isinstance(request, list) else [request])}
             for item in answer if isinstance(answer, list) else [answer]:
                 result = item.get("result")
-                if methods.get(item.get("id")) == "eth_call" and isinstance(result, str) and len(result) == 66:
-                    item["result"] = "0x" + f"{int(result, 16) + 1:064x}"
+                if methods.get(item.get("id")) == "eth_call" and isinstance(result, str) and len(result) >= 66:
+                    item["result"] = result[:-64] + f"{(int(result[-64:], 16) + 1) % 2**256:064x}"
         return 200, json.dumps(answer).encode()
 
     def close(self) -> None:

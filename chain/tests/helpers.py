@@ -7,10 +7,9 @@ from chain.models import DeductionAddress, Deployment, Network
 
 
 def network(anvil, *, name: str = "local", confirmations: int = 0, **fields) -> Network:
-    net, _ = Network.objects.update_or_create(
-        chain_id=anvil.chain_id,
-        defaults={"name": name, "rpc_urls": [anvil.url], "confirmations": confirmations, **fields},
-    )
+    """A network reading at head - ``confirmations`` (not the node's finalized block, unless ``finality`` says)."""
+    defaults = {"name": name, "rpc_urls": [anvil.url], "finality": "confirmations", "confirmations": confirmations}
+    net, _ = Network.objects.update_or_create(chain_id=anvil.chain_id, defaults={**defaults, **fields})
     return net
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chain.blocks import block_at_or_before, block_by_number, finalised_head
+from chain.blockcache import block_at_or_before
+from chain.blocks import block_by_number, blocks_by_number, finalised_head
 from chain.reader import Target, read_at_block
 from chain.rpc import RpcError
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send, set_next_block_timestamp
@@ -52,3 +53,16 @@ def test_a_read_pinned_to_a_hash_the_chain_does_not_have_is_refused(anvil, chain
     forged = type(real)(number=real.number, hash="0x" + "ab" * 32, timestamp=real.timestamp)
     with pytest.raises(RpcError):
         read_at_block(anvil.rpc, [Target(key=1, address=token)], forged)
+
+
+def test_the_batched_search_agrees_with_every_header_on_an_uneven_chain(anvil, chain_snapshot):
+    rpc = anvil.rpc
+    for blocks, gap in ((300, 1), (5, 5000), (400, 13), (1, 90_000), (300, 2)):
+        mine(rpc, blocks, interval=gap)
+    head = finalised_head(rpc, 0)
+    headers = blocks_by_number(rpc, list(range(head.number + 1)))
+    for fanout in (3, 32):
+        for probe in headers[:: max(1, len(headers) // 12)]:
+            for ts in (probe.timestamp - 1, probe.timestamp, probe.timestamp + 1):
+                expected = max((h for h in headers if h.timestamp <= ts), key=lambda h: h.number, default=None)
+                assert block_at_or_before(rpc, ts, upper=head, fanout=fanout) == expected

@@ -144,8 +144,8 @@ def test_a_bridged_deployment_is_counted_once_through_the_lockbox_on_its_source(
     path.write_text(
         f"""
 networks:
-  - {{name: local, chain_id: 31337, rpc_urls: ["{chain_snapshot.url}"], confirmations: 0}}
-  - {{name: other, chain_id: 31338, rpc_urls: ["{chain_b_snapshot.url}"], confirmations: 0}}
+  - {{name: local, chain_id: 31337, rpc_urls: ["{chain_snapshot.url}"], finality: confirmations, confirmations: 0}}
+  - {{name: other, chain_id: 31338, rpc_urls: ["{chain_b_snapshot.url}"], finality: confirmations, confirmations: 0}}
 stablecoins:
   - symbol: USDX
     name: Example Dollar
@@ -182,7 +182,7 @@ def test_a_deployment_registered_as_a_proxy_without_an_implementation_is_refused
     token = deploy_stablecoin(chain_snapshot.rpc, name="U", symbol="USDX", decimals=6, owner=OWNER, proxied=False)
     usdx = coin("USDX", "USD")
     deployment(usdx, network(chain_snapshot), token, decimals=6, kind="proxy")
-    with pytest.raises(QuirkError, match="no EIP-1967 implementation"):
+    with pytest.raises(QuirkError, match="no known proxy slot is set"):
         supply_read_coin(stablecoin=usdx)
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from attest.models import Licence, Stablecoin
+from attest.models import AuditEntry, Licence, Stablecoin
 from chain.models import Bucket, DeductionAddress, Deployment, Network
 from devtools.devchain import DEV_ACCOUNTS, deploy_legacy_token, deploy_stablecoin
 
@@ -72,6 +72,8 @@ def test_loading_a_registry_checks_decimals_on_chain_and_links_the_bridge_lockbo
     assert coin.issuer.name == "Example Issuer Ltd"
     assert Licence.objects.get(stablecoin=coin).licence_id == "FRS-TEST-1"
     source = Deployment.objects.get(network__name="local")
+    # Defaults: the node's finalized block, cross-checked wherever a network has two URLs.
+    assert (source.network.finality, source.network.cross_check) == ("finalized", True)
     assert source.decimals == 6  # read from the contract: the file left it out
     assert source.address == two_tokens[2]
     bridged = Deployment.objects.get(network__name="other")
@@ -86,9 +88,14 @@ def test_loading_the_same_file_twice_changes_nothing_and_export_round_trips(tmp_
     load(tmp_path, text)
     first = export()
     rows = (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count())
+    # Every registered row is in the transparency log; a reload that changes nothing logs nothing.
+    logged = set(AuditEntry.objects.filter(action__startswith="registry.").values_list("action", flat=True))
+    assert {"registry.network.created", "registry.deployment.created", "registry.deductionaddress.created"} <= logged
+    entries = AuditEntry.objects.count()
     load(tmp_path, text)
     assert (Network.objects.count(), Deployment.objects.count(), DeductionAddress.objects.count()) == rows
     assert export() == first
+    assert AuditEntry.objects.count() == entries
     # The exported file is itself a registry: loading it is a no-op, in either format.
     load(tmp_path, first, "exported.yaml")
     assert export() == first
@@ -131,6 +138,7 @@ def test_a_network_whose_rpc_serves_another_chain_is_refused(tmp_path, two_token
         (("note: authorised but not issued", "note: ''"), "the reason it is not outstanding"),
         (("licence_id: FRS-TEST-1", "licence_id: FRS-TEST-1, profile: XX"), "duplicate key 'profile'"),
         (("symbol: HKDA", "symbol: [HKDA"), "not valid YAML/JSON"),
+        (("confirmations: 2}", "confirmations: 2, finality: soon}"), "finality must be finalized or confirmations"),
     ],
 )
 def test_malformed_entries_are_reported_with_their_line(tmp_path, two_tokens, change, message):

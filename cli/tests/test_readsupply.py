@@ -92,13 +92,13 @@ def test_a_repeated_block_lookup_is_answered_from_the_shared_cache_in_one_round_
     cold.sent = 0
     found = block_at_or_before_cached(rpc=cold, chain_id=31337, timestamp=t0 + 30, upper=upper)
     assert found is not None and found.number == minted_at
-    assert cold.sent >= 5  # a bisection over the chain
+    assert cold.sent >= 5  # a search over the chain
     assert BlockHeader.objects.filter(chain_id=31337, number__in=[minted_at, minted_at + 1]).count() == 2
 
     warm = CountingRpc([chain_snapshot.url])
     again = block_at_or_before_cached(rpc=warm, chain_id=31337, timestamp=t0 + 45, upper=upper)
     assert again == found
-    assert warm.sent == 2  # only the confirmation of the bracket: found and found + 1
+    assert warm.sent == 2  # one round trip: the cached bracket, found and found + 1, fetched again
 
 
 def test_a_cache_that_disagrees_with_the_chain_is_dropped_and_the_answer_is_still_right(

@@ -27,7 +27,9 @@ def _wait(predicate, what: str, timeout: float = 30.0) -> None:
 def test_the_worker_indexes_the_ledger_confirms_readings_and_checks_them(anvil, chain_snapshot, celery_worker_process):
     rpc = anvil.rpc
     token = deploy_stablecoin(rpc, name="Task USD", symbol="TUSD", decimals=6, owner=OWNER, proxied=False)
-    network = Network.objects.create(name="anvil", chain_id=anvil.chain_id, rpc_urls=[anvil.url], confirmations=2)
+    network = Network.objects.create(
+        name="anvil", chain_id=anvil.chain_id, rpc_urls=[anvil.url], finality="confirmations", confirmations=2
+    )
     issuer = Issuer.objects.create(name="Task Issuer")
     coin = Stablecoin.objects.create(issuer=issuer, symbol="TUSD", name="Task USD", currency="USD")
     Deployment.objects.create(stablecoin=coin, network=network, address=token, decimals=6)

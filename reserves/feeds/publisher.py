@@ -87,14 +87,15 @@ def _recover(feed: Feed, rpc: RpcClient, onchain_latest: int) -> None:
     reached the chain but not the database (a worker died after sending)."""
     # Rounds the database holds beyond the chain's latest were orphaned by a reorg: they never happened.
     for gone in FeedRound.objects.filter(feed=feed, round_id__gt=onchain_latest):
-        audit_append(
-            actor="system",
-            action="feed.round_orphaned",
-            object_type="feed",
-            object_id=feed.pk,
-            payload={"round_id": gone.round_id, "tx_hash": gone.tx_hash, "block_hash": gone.block_hash},
-        )
-        gone.delete()
+        with transaction.atomic():  # the entry and the deletion it records commit together
+            audit_append(
+                actor="system",
+                action="feed.round_orphaned",
+                object_type="feed",
+                object_id=feed.pk,
+                payload={"round_id": gone.round_id, "tx_hash": gone.tx_hash, "block_hash": gone.block_hash},
+            )
+            gone.delete()
     known = set(FeedRound.objects.filter(feed=feed).values_list("round_id", flat=True))
     for round_id in range(1, onchain_latest + 1):
         if round_id in known:
@@ -133,7 +134,9 @@ def feed_publish(*, feed_id: int, signer: LocalAccount, now: datetime | None = N
         if not decision.post or decision.answer is None or decision.publication is None:
             return None
         publication = decision.publication
-        observed = publication.evaluated_at
+        # startedAt is when the publication was evaluated, but never after the chain's own clock:
+        # block time can lag the wall clock (a test chain rewound, a slow sequencer).
+        observed = min(publication.evaluated_at, _block_time(chain_time))
         data = calldata(
             "postRound(uint80,int256,uint64,uint64,bytes32)",
             ["uint80", "int256", "uint64", "uint64", "bytes32"],

@@ -46,3 +46,28 @@ def test_compute_refuses_inputs_of_another_format():
     del old["format"]
     with pytest.raises(ValueError, match="format 1"):
         compute(inputs_from_json(old))
+
+
+def _places(raw: int, decimals: int) -> str:
+    """``raw`` base units as a decimal string with exactly ``decimals`` places, by integer arithmetic only."""
+    digits = str(raw).rjust(decimals + 1, "0")
+    return f"{digits[:-decimals]}.{digits[-decimals:]}" if decimals else digits
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_it_is_exact_at_the_largest_supply_at_either_end_of_the_decimals(profile):
+    """2**256-1 base units at 0 decimals plus the same at 77 on another chain: 78 + 77 digits, none lost."""
+    top = 2**256 - 1
+    rows = [reading(top, chain_id=1, decimals=0), reading(top, chain_id=2, decimals=77, balances=(("treasury", 1),))]
+    out = compute(inputs(profile, [holding("1000000000000000000.000001")], readings=rows))
+    assert out["outstanding_by_chain"] == {"1": _places(top * 10**18, 18), "2": _places(top - 1, 77)}
+    assert out["outstanding"] == _places(top * 10**77 + top - 1, 77)
+    assert out["reserves"] == "1000000000000000000.000001000000000000"
+    assert out["ratio"] == "0.000000000000"  # cut, never rounded up, and never written as 0E-12
+    assert out["status"] == "under_collateralised"
+
+
+def test_the_ratio_of_the_largest_reserves_over_one_base_unit_is_exact():
+    out = compute(inputs("HK", [holding("1000000000000000000")], readings=[reading(1, decimals=18)]))
+    assert out["ratio"] == "1" + "0" * 36 + ".000000000000"
+    assert out["ratio_display"] == "1" + "0" * 36 + ".0000"

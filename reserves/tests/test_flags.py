@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from attest.audit import audit_verify
+from attest.logverify import audit_verify
 from attest.models import AuditEntry
 from reserves.flags import flag_acknowledge, flag_resolve_manually
 from reserves.models import Flag, FlagStatus

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from attest.audit import audit_verify
+from attest.logverify import audit_verify
 from attest.models import Issuer, Membership, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create, attestation_submit
 from chain.models import Bucket, Deployment, Network, SupplyReading

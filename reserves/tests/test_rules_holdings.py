@@ -95,7 +95,7 @@ def test_r12_institution_concentration(at_a, expected):
 
 def test_r14_encumbered_holdings_do_not_count():
     out = compute(inputs("US_GENIUS", [holding("100", encumbered=True)], supply=100))
-    assert (outcome(out, "R14"), outcome(out, "R1"), out["reserves"]) == ("fail", "fail", "0E-18")
+    assert (outcome(out, "R14"), outcome(out, "R1"), out["reserves"]) == ("fail", "fail", "0.000000000000000000")
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             counts = registry_load(text=text, source=str(path), offline=options["offline"])
         except RegistryError as exc:
             raise CommandError(f"nothing was saved:\n{exc}") from exc
+        for line in counts["found"]:
+            self.stdout.write(f"found {line}")
         self.stdout.write(
             f"loaded {path}: {counts['networks']} networks, {counts['stablecoins']} stablecoins, "
             f"{counts['deployments']} deployments"

@@ -1,23 +1,37 @@
-"""`manage.py verifyaudit`: recompute the audit log's hash chain; print the head; exit 1 on any tampering."""
+"""`manage.py verifyaudit`: check the transparency log from the database; exit 1 on any tampering it can see."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from attest.audit import audit_verify
+from attest.appendonly import triggers_missing
+from attest.logverify import audit_verify
 
 
 class Command(BaseCommand):
     help = (
-        "Check every audit entry's hash and link; prints the head hash, fails on an edited, inserted or deleted entry."
+        "Check every log entry (sequence, hash chain, leaf hash), every stored subtree and every signed tree head "
+        "(root recomputed, key published, signature, time order); fails on an edited, inserted, deleted or "
+        "unsigned entry, a rewritten history whose heads were not re-signed, a foreign key, or missing triggers."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verdict = audit_verify()
-        for problem in verdict.problems:
+        problems = list(verdict.problems)
+        missing = triggers_missing(connection)
+        if missing:
+            problems.append(f"append-only triggers missing or disabled: {', '.join(missing)}")
+        for problem in problems:
             self.stderr.write(problem)
-        if not verdict.ok:
-            raise CommandError(f"audit log BROKEN: {len(verdict.problems)} problem(s) in {verdict.entries} entries")
-        self.stdout.write(f"audit log OK: {verdict.entries} entries, head {verdict.head}")
+        if problems:
+            raise CommandError(
+                f"audit log BROKEN: {len(problems)} problem(s) in {verdict.entries} entries "
+                f"and {verdict.heads} signed heads"
+            )
+        self.stdout.write(
+            f"audit log OK: {verdict.entries} entries, {verdict.heads} signed heads, "
+            f"root {verdict.root}, head {verdict.head}"
+        )
