@@ -211,6 +211,30 @@ class LicenceSerializer(_FiguresSerializer):
     log = PublicationLogSerializer(allow_null=True, help_text="the signed log entry that covers these figures")
 
 
+class FiguresBasisSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    basis = serializers.CharField(
+        allow_null=True,
+        help_text="as_of: supply pinned at the attestation's as-of instant against the reserves attested then; "
+        "latest_no_block_at_as_of: the chain had no block that old; latest: no attestation to pin to",
+    )
+    # "label" as the JSON key; DRF's own Field.label is unused on these documentation-only serializers.
+    label = serializers.CharField(allow_null=True, help_text="the same in words")  # type: ignore[assignment]
+
+
+class IndicativeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="says what this is: the latest supply against the last attested reserves"
+    )
+    outstanding = amount_field(None, "tokens outstanding at the latest blocks read")
+    par_value_outstanding = amount_field(None, "outstanding x par value")
+    reserves = amount_field(None, "the last attested eligible reserves")
+    headroom = amount_field(None, "reserves - par value outstanding now (negative: shortfall); not a verdict")
+    backing_ratio = amount_field(None, "reserves / par value outstanding now, cut to 12 places")
+    backing_ratio_display = serializers.CharField(allow_null=True, help_text="the same cut to 4 places")
+    blocks = BlockSerializer(many=True, help_text="the latest blocks read")
+    run_id = serializers.IntegerField(help_text="the run that computed it (moves no flag)")
+
+
 class FeedRoundSerializer(serializers.Serializer):  # type: ignore[type-arg]
     round_id = serializers.IntegerField(help_text="the feed's roundId")
     answer = serializers.CharField(help_text="the round's answer: eligible reserves in token base units (integer)")
@@ -272,6 +296,10 @@ class StablecoinSerializer(_FiguresSerializer):
         help_text="the backing ratio cut (never rounded up) to 4 places, for display; compare with backing_ratio",
     )
     outstanding = OutstandingSerializer(help_text="tokens outstanding and the blocks read")
+    figures_basis = FiguresBasisSerializer(help_text="the instant the verdict and its figures stand on")
+    indicative = IndicativeSerializer(
+        allow_null=True, help_text="the current indicative headroom beside the verdict (null: none); never the verdict"
+    )
     reserves = ReservesSerializer(help_text="attested reserves and the attestation they come from")
     open_flags = FlagSerializer(many=True, help_text="unresolved findings of the rules under every licence")
     freshness = FreshnessSerializer(help_text="how current the chain data under these figures is")

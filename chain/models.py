@@ -71,6 +71,13 @@ class ProxyLayout(models.TextChoices):
     ZEPPELINOS = "zeppelinos", "OpenZeppelin 2.x / zos slot (USDC FiatTokenProxy, Paxos AdminUpgradeabilityProxy)"
 
 
+class AddressEvidence(models.TextChoices):
+    """Where a deployment's address is shown to be the coin's own: fake tokens borrow licensees' names."""
+
+    REGULATOR_REGISTER = "regulator_register", "Regulator's register entry"
+    ISSUER_ANNOUNCEMENT = "issuer_announcement", "Issuer's announcement"
+
+
 class Deployment(models.Model):
     """One contract of a stablecoin on one network."""
 
@@ -97,12 +104,28 @@ class Deployment(models.Model):
         help_text="where the proxy keeps its implementation, as loadregistry found it",
     )
 
+    # The evidence that this address is the coin's (shown on the public page): all three or none.
+    evidence_kind = models.CharField(max_length=24, choices=AddressEvidence.choices, blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True, help_text="the register entry or the announcement")
+    evidence_date = models.DateField(null=True, blank=True, help_text="its date (of the entry or the announcement)")
+
     class Meta:
         ordering = ["stablecoin__symbol", "network__chain_id"]
-        constraints = [models.UniqueConstraint(fields=["network", "address"], name="one_deployment_per_address")]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "address"], name="one_deployment_per_address"),
+            models.CheckConstraint(
+                condition=(models.Q(evidence_kind="") & models.Q(evidence_url="") & models.Q(evidence_date=None))
+                | (~models.Q(evidence_kind="") & ~models.Q(evidence_url="") & ~models.Q(evidence_date=None)),
+                name="deployment_evidence_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stablecoin_id and self.stablecoin} on {self.network.name} at {self.address}"
+
+    @property
+    def evidenced(self) -> bool:
+        return bool(self.evidence_kind)
 
 
 class Bucket(models.TextChoices):

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,14 +26,24 @@ from django.conf import settings
 from eth_utils.address import is_checksum_address, to_checksum_address
 
 from attest.models import Profile
-from chain.models import Bucket, DeploymentKind, Network
+from chain.models import AddressEvidence, Bucket, DeploymentKind, Network
 from chain.registry_file import Node, RegistryError, Seq, parse
 
 DECIMALS = "0x313ce567"  # decimals()
 NETWORK_KEYS = {"name", "chain_id", "rpc_urls", "finality", "confirmations", "cross_check"}
 COIN_KEYS = {"symbol", "name", "issuer", "currency", "par_value", "published", "licences", "deployments"}
 LICENCE_KEYS = {"profile", "licence_id", "regulator"}
-DEPLOYMENT_KEYS = {"network", "address", "decimals", "kind", "follow_successor", "bridged_from", "deductions"}
+DEPLOYMENT_KEYS = {
+    "network",
+    "address",
+    "decimals",
+    "kind",
+    "follow_successor",
+    "bridged_from",
+    "deductions",
+    "evidence",
+}
+EVIDENCE_KEYS = {"kind", "url", "date"}
 DEDUCTION_KEYS = {"bucket", "address", "note", "evidence"}
 
 
@@ -58,6 +69,10 @@ class DeploymentSpec:
     bridged_from: str = ""
     lockbox: str = ""
     deductions: list[DeductionSpec] = field(default_factory=list)
+    # Where the address is shown to be the coin's: the regulator's register or the issuer's announcement.
+    evidence_kind: str = ""
+    evidence_url: str = ""
+    evidence_date: date | None = None
 
 
 @dataclass
@@ -227,6 +242,7 @@ def _deployment(item: Node, symbol: str, networks: dict[str, int], problems: _Pr
         follow_successor=_bool(item, "follow_successor", problems, what),
         deductions=_deductions(item, problems, what),
     )
+    _evidence(item, spec, problems, what)
     bridge = item.get("bridged_from")
     if (kind == DeploymentKind.BRIDGED) != (bridge is not None):
         problems.add(item.line, f"{what}: a bridged deployment (and only one) names `bridged_from`")
@@ -239,6 +255,30 @@ def _deployment(item: Node, symbol: str, networks: dict[str, int], problems: _Pr
     elif bridge is not None:
         problems.add(_line(item, "bridged_from"), f"{what}: bridged_from must be {{network: …, lockbox: …}}")
     return spec
+
+
+def _evidence(item: Node, spec: DeploymentSpec, problems: _Problems, what: str) -> None:
+    evidence = item.get("evidence")
+    if evidence is None:
+        return
+    if not problems.keys(evidence, EVIDENCE_KEYS, "evidence", _line(item, "evidence")):
+        return
+    kind, url, when = evidence.get("kind"), evidence.get("url"), evidence.get("date")
+    if kind not in AddressEvidence.values:
+        problems.add(
+            _line(evidence, "kind"), f"{what}: evidence kind must be one of {', '.join(AddressEvidence.values)}"
+        )
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        problems.add(_line(evidence, "url"), f"{what}: evidence url must be an http(s) URL, got {url!r}")
+    if isinstance(when, str):
+        try:
+            when = date.fromisoformat(when)
+        except ValueError:
+            when = None
+    if not isinstance(when, date):
+        problems.add(_line(evidence, "date"), f"{what}: evidence date must be a date (YYYY-MM-DD)")
+        return
+    spec.evidence_kind, spec.evidence_url, spec.evidence_date = str(kind), str(url), when
 
 
 def _coin(item: Node, problems: _Problems) -> dict[str, Any]:

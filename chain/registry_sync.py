@@ -162,6 +162,9 @@ def registry_save(plan: Plan) -> dict[str, int]:
             "follow_successor": spec.follow_successor,
             "bridged_from": networks[spec.bridged_from] if spec.bridged_from else None,
             "lockbox_address": spec.lockbox,
+            "evidence_kind": spec.evidence_kind,
+            "evidence_url": spec.evidence_url,
+            "evidence_date": spec.evidence_date,
         }
         if existing is None:
             deployment = Deployment.objects.create(network=network, **fields)
@@ -254,6 +257,8 @@ def _deployment_data(d: Deployment) -> dict[str, Any]:
         item["follow_successor"] = True
     if d.bridged_from is not None:
         item["bridged_from"] = {"network": d.bridged_from.name, "lockbox": d.lockbox_address}
+    if d.evidence_kind and d.evidence_date is not None:
+        item["evidence"] = {"kind": d.evidence_kind, "url": d.evidence_url, "date": d.evidence_date.isoformat()}
     item["deductions"] = [
         {"bucket": x.bucket, "address": x.address, "note": x.note, **({"evidence": x.evidence} if x.evidence else {})}
         for x in sorted(d.deductions.all(), key=lambda x: (x.bucket, x.address.lower()))

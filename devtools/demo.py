@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from attest.models import Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
+from attest.models import Attestation, Holding, Issuer, Licence, Membership, ReportType, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
 from chain.rpc import RpcClient, hex_int
@@ -82,7 +82,14 @@ class CoinPlan:
 
 CUSTODY = {"account_type": "segregated_custody", "custodian_type": "custodian", "segregated": True}
 TRUST = {"account_type": "trust", "custodian_type": "bank", "segregated": True}
-CLEAN_REPORT = {"opinion": "unmodified", "assurance_level": "reasonable", "pays_holder_interest": False}
+CLEAN_REPORT = {
+    "opinion": "unmodified",
+    "engagement_type": "examination",
+    "assurance_level": "reasonable",
+    "pays_holder_interest": False,
+}
+# The HKMA sets each licence's attestation interval (R24); the demo licences say monthly.
+HK_LICENCE = {"attestation_interval_days": 31}
 
 PLANS = [
     CoinPlan(
@@ -96,10 +103,12 @@ PLANS = [
         2_000_000,
         TREASURY_HK,
         user="hkissuer",
+        licence=HK_LICENCE,
         lines=(
-            Line("demand_deposit", "Harbour Custody Bank", "HKD", "2500000.00"),
-            Line("tbill", "HK Securities Depository", "HKD", "7600000.00"),
+            Line("demand_deposit", "Harbour Custody Bank", "HKD", "2500000.00", TRUST),
+            Line("tbill", "HK Securities Depository", "HKD", "7600000.00", {**CUSTODY, "maturity_date": 90}),
         ),
+        attestation=CLEAN_REPORT,
     ),
     CoinPlan(
         "USDX",
@@ -166,7 +175,7 @@ PLANS = [
         0,
         DEV_ACCOUNTS[7],
         user="kpissuer",
-        licence={"buffer_min": Decimal("0.01")},
+        licence={"buffer_min": Decimal("0.01"), **HK_LICENCE},
         lines=(
             Line("demand_deposit", "Kowloon Bank", "HKD", "1020000.00", TRUST),
             Line("tbill", "HK Securities Depository", "HKD", "3000000.00", {**CUSTODY, "maturity_date": 80}),
@@ -205,23 +214,34 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
     # Not "a second ago": blocks share whole-second timestamps, so an as-of a second back can fall
     # between this coin's mints and pin a supply without the later ones.
     as_of = timezone.now() - timedelta(days=plan.as_of_days_ago)
-    attestation = attestation_create(
-        user=user,
-        stablecoin=coin,
-        as_of=as_of,
-        as_of_timezone="UTC",
-        holdings=[HoldingInput(x.asset_class, x.custodian, x.currency, Decimal(x.market_value)) for x in plan.lines],
-    )
-    # The issuer form does not carry every field yet; the demo fills them in while the attestation is a draft.
-    today = as_of.date()
-    for line, x in enumerate(plan.lines, start=1):
-        if x.extra:
-            Holding.objects.filter(attestation=attestation, line=line).update(**_holding_fields(x.extra, today))
-    if plan.attestation:
-        Attestation.objects.filter(pk=attestation.pk, status="draft").update(**plan.attestation)
+    holdings = [HoldingInput(x.asset_class, x.custodian, x.currency, Decimal(x.market_value)) for x in plan.lines]
+    if plan.profile == "HK":
+        # Hong Kong asks for a weekly disclosure (R22) besides the attestation; filed first, so the
+        # attestation (same as-of, later version) is the one that stands.
+        weekly = attestation_create(
+            user=user,
+            stablecoin=coin,
+            as_of=as_of,
+            as_of_timezone="UTC",
+            holdings=holdings,
+            report_type=ReportType.WEEKLY_DISCLOSURE,
+        )
+        _fill(plan, weekly, as_of.date(), header={})
+        attestation_submit(user=user, attestation=weekly)
+    attestation = attestation_create(user=user, stablecoin=coin, as_of=as_of, as_of_timezone="UTC", holdings=holdings)
+    _fill(plan, attestation, as_of.date(), header=plan.attestation)
     attestation_submit(user=user, attestation=attestation)
     total = sum(Decimal(x.market_value) for x in plan.lines)
     return f"filed a {plan.symbol} attestation ({coin.currency} {total:,} against {plan.circulating:,} tokens)"
+
+
+def _fill(plan: CoinPlan, attestation: Attestation, today: date, *, header: dict[str, Any]) -> None:
+    """The issuer form does not carry every field yet; the demo fills them in while the report is a draft."""
+    for line, x in enumerate(plan.lines, start=1):
+        if x.extra:
+            Holding.objects.filter(attestation=attestation, line=line).update(**_holding_fields(x.extra, today))
+    if header:
+        Attestation.objects.filter(pk=attestation.pk, status="draft").update(**header)
 
 
 def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:

@@ -26,7 +26,7 @@ from chain.outstanding import outstanding_of
 from chain.units import tokens
 from reserves.rules.checks import CHECKS, Facts
 from reserves.rules.figures import HoldingView, holdings, parse_time
-from reserves.runtypes import HoldingRow, RuleResult, RunInputs, RunOutputs, RunStatus
+from reserves.runtypes import HoldingRow, RuleResult, RuleSpec, RunInputs, RunOutputs, RunStatus
 
 __all__ = ["INPUTS_FORMAT", "compute", "ratio_cut", "rule_order", "tokens"]
 
@@ -55,7 +55,7 @@ def _amount(value: Decimal | None) -> str | None:
 
 
 def _holding_row(h: HoldingView) -> HoldingRow:
-    return {
+    row: HoldingRow = {
         "line": h.line,
         "asset_class": h.data["asset_class"],
         "value": _amount(h.value),
@@ -63,6 +63,24 @@ def _holding_row(h: HoldingView) -> HoldingRow:
         "eligible_value": _exact(h.eligible_value),
         "excluded_by": h.excluded_by,
     }
+    if h.unverified_by:
+        row["unverified_by"] = h.unverified_by
+    return row
+
+
+def unverified_notes(spec: RuleSpec) -> list[str]:
+    """Why a rule, or a parameter of it, is not confirmed in its sources (pack 2026.12 on)."""
+    notes = [f"rule: {spec['unverified']}"] if spec.get("unverified") else []
+    for param, cite in sorted(spec.get("param_cite", {}).items()):
+        if cite.get("unverified"):
+            notes.append(f"{param}: {cite['unverified']}")
+    return notes
+
+
+def _severity(spec: RuleSpec, outcome: str, unverified: list[str]) -> str:
+    """The severity a result carries; a reading the sources do not confirm never makes a critical flag."""
+    severity = spec["params"].get("warn_severity", spec["severity"]) if outcome == "warn" else spec["severity"]
+    return "high" if unverified and outcome in ("fail", "warn") and severity == "critical" else severity
 
 
 def compute(inputs: RunInputs) -> RunOutputs:
@@ -79,6 +97,7 @@ def compute(inputs: RunInputs) -> RunOutputs:
         views = holdings(inputs)
         attested = inputs["attestation"] is not None
         eligible = sum((h.eligible_value for h in views), Decimal(0)) if attested else None
+        unverified = sum((h.unverified_value for h in views), Decimal(0))
         facts = Facts(
             inputs=inputs,
             currency=inputs["currency"],
@@ -87,25 +106,27 @@ def compute(inputs: RunInputs) -> RunOutputs:
             holdings=views,
             eligible=eligible,
             evaluated_at=parse_time(inputs["evaluated_at"]),
+            unverified=unverified,
         )
         results: list[RuleResult] = []
         for rule_id in sorted(pack["rules"], key=rule_order):
             spec = pack["rules"][rule_id]
             outcome, message, figures = CHECKS[rule_id](spec["params"], facts)
-            severity = spec["params"].get("warn_severity", spec["severity"]) if outcome == "warn" else spec["severity"]
-            results.append(
-                {
-                    "rule": rule_id,
-                    "name": spec["name"],
-                    "outcome": outcome,
-                    "severity": severity,
-                    "message": message,
-                    "figures": figures,
-                    "source": spec["source"],
-                    "confidence": spec["confidence"],
-                    "status": spec["status"],
-                }
-            )
+            notes = unverified_notes(spec)
+            result: RuleResult = {
+                "rule": rule_id,
+                "name": spec["name"],
+                "outcome": outcome,
+                "severity": _severity(spec, outcome, notes),
+                "message": message,
+                "figures": figures,
+                "source": spec["source"],
+                "confidence": spec["confidence"],
+                "status": spec["status"],
+            }
+            if notes:
+                result["unverified"] = notes
+            results.append(result)
         ratio = headroom = None
         if eligible is not None and par is not None:
             headroom = eligible - par
@@ -115,12 +136,14 @@ def compute(inputs: RunInputs) -> RunOutputs:
             status = "no_supply"
         elif not attested:
             status = "no_attestation"
+        elif eligible is not None and par is not None and eligible >= par:
+            status = "backed"
+        elif eligible is not None and par is not None and eligible + unverified >= par:
+            status = "reserves_unverified"
         else:
-            status = (
-                "backed" if eligible is not None and par is not None and eligible >= par else "under_collateralised"
-            )
+            status = "under_collateralised"
         stated = [h.value for h in views if h.value is not None]
-        return {
+        outputs: RunOutputs = {
             "status": status,
             "profile": inputs["profile"],
             "rulepack_version": pack["version"],
@@ -141,3 +164,6 @@ def compute(inputs: RunInputs) -> RunOutputs:
             "holdings": [_holding_row(h) for h in views],
             "results": results,
         }
+        if unverified:
+            outputs["reserves_unverified"] = _exact(unverified)
+        return outputs

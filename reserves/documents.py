@@ -72,6 +72,25 @@ def licence_fields(state: LicenceState, log: dict[str, Any] | None = None) -> di
     }
 
 
+def _indicative(p: Publication | None) -> dict[str, Any] | None:
+    """The current indicative headroom beside the verdict (docs/api.md, "Coin"); null when there is none."""
+    data = p.indicative if p else {}
+    if not data:
+        return None
+    figures = data["figures"]
+    return {
+        "label": data["label"],
+        "outstanding": figures.get("outstanding"),
+        "par_value_outstanding": figures.get("par_outstanding"),
+        "reserves": figures.get("reserves"),
+        "headroom": figures.get("headroom"),
+        "backing_ratio": figures.get("ratio"),
+        "backing_ratio_display": figures.get("ratio_display"),
+        "blocks": data["blocks"],
+        "run_id": data["run"],
+    }
+
+
 def coin_fields(state: CoinState, feeds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A coin's answer without ``freshness`` and ``links`` (added per request): docs/api.md, "Coin".
 
@@ -100,6 +119,8 @@ def coin_fields(state: CoinState, feeds: list[dict[str, Any]] | None = None) -> 
             "par_value_amount": figures.get("par_outstanding"),
             "blocks": p.blocks if p else [],  # as reserves.publish.blocks_of stored them
         },
+        "figures_basis": {"basis": state.readings_basis or None, "label": state.basis_label or None},
+        "indicative": _indicative(p),
         "reserves": {
             "amount": figures.get("reserves"),
             "attestation_as_of": _iso(p.attestation_as_of) if p else None,

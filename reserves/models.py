@@ -31,6 +31,7 @@ class RunStatus(models.TextChoices):
     UNDER = "under_collateralised", "Under-collateralised"
     NO_ATTESTATION = "no_attestation", "No attestation"
     NO_SUPPLY = "no_supply", "No supply reading"
+    RESERVES_UNVERIFIED = "reserves_unverified", "Reserves not verified"
 
 
 class ReconciliationRun(models.Model):
@@ -222,7 +223,13 @@ class Publication(models.Model):
     reasons = models.JSONField(default=list)  # [{"code": ..., "text": ...}], worst first
     error = models.TextField(blank=True, help_text="why the reconciliation failed, when it did")
     figures = models.JSONField(default=dict)
+    # What ``figures`` stand on: "as_of" (both sides pinned to the attestation's as-of instant),
+    # "latest_no_block_at_as_of" or "latest" (no attestation to pin to); reserves/verdict.BASIS_LABELS.
+    readings_basis = models.CharField(max_length=32, blank=True)
     blocks = models.JSONField(default=list)
+    # The current indicative headroom: latest supply against the last attested reserves, with its run,
+    # figures and blocks; {} when there is none. Never the verdict (reserves/publish.indicative_of).
+    indicative = models.JSONField(default=dict)
     read_at = models.DateTimeField(null=True, blank=True, help_text="least recent latest read of the coin's chain data")
     freshness = models.CharField(max_length=12)
     freshness_reason = models.CharField(max_length=300, blank=True)

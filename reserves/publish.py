@@ -25,7 +25,7 @@ from reserves.documents import answer_figures, history_point_text
 from reserves.freshness import coin_freshness, single_source_of
 from reserves.models import Flag, FlagStatus, Publication, PublicationHead, ReconciliationRun
 from reserves.runtypes import RunOutputs, run_outputs_of
-from reserves.verdict import Finding, judge
+from reserves.verdict import INDICATIVE_LABEL, Finding, judge
 
 # compute()'s figures a publication carries; per-holding rows and rule results are kept apart.
 FIGURE_KEYS = (
@@ -88,6 +88,20 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def indicative_of(run: ReconciliationRun | None) -> dict[str, Any]:
+    """The current indicative headroom: latest supply against the last attested reserves, labelled as such."""
+    if run is None:
+        return {}
+    outputs = run_outputs_of(run)
+    return {
+        "label": INDICATIVE_LABEL,
+        "run": run.pk,
+        "evaluated_at": _iso(run.evaluated_at),
+        "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS},
+        "blocks": blocks_of(run.inputs),
+    }
+
+
 def publication_publish(
     *,
     stablecoin: Stablecoin,
@@ -97,10 +111,13 @@ def publication_publish(
     evaluated_at: datetime,
     error: str = "",
     now: datetime | None = None,
+    indicative: ReconciliationRun | None = None,
 ) -> Publication | None:
     """Publish the licence's current answer; returns the new publication, or None when nothing changed.
 
-    ``run`` is the reconciliation of the coin's current state, or None when it failed with ``error``.
+    ``run`` is the verdict run (the attestation against supply at its own as-of instant, or the latest
+    supply when there is no attestation), or None when it failed with ``error``; ``indicative`` the
+    latest supply against the same reserves, published beside it as the current indicative headroom.
     Takes the coin's row lock, so flag changes and publications of one coin are serialised.
     """
     profile = licence.profile if licence else ""
@@ -136,7 +153,9 @@ def publication_publish(
             "reasons": [r.as_json() for r in judgement.reasons],
             "error": error,
             "figures": {k: _plain(outputs.get(k)) for k in FIGURE_KEYS} if outputs is not None else {},
+            "readings_basis": used.inputs.get("readings_basis", "latest") if used else "",
             "blocks": blocks_of(used.inputs) if used else [],
+            "indicative": indicative_of(indicative if used else None),
             "read_at": _iso(freshness.read_at),
             "freshness": freshness.status,
             "freshness_reason": freshness.reason[:300],
@@ -169,7 +188,9 @@ def publication_publish(
             reasons=content["reasons"],
             error=error,
             figures=content["figures"],
+            readings_basis=content["readings_basis"],
             blocks=content["blocks"],
+            indicative=content["indicative"],
             read_at=freshness.read_at,
             freshness=freshness.status,
             freshness_reason=content["freshness_reason"],
@@ -228,7 +249,9 @@ def publication_content(p: Publication) -> dict[str, Any]:
         "reasons": p.reasons,
         "error": p.error,
         "figures": p.figures,
+        "readings_basis": p.readings_basis,
         "blocks": p.blocks,
+        "indicative": p.indicative,
         "read_at": _iso(p.read_at),
         "freshness": p.freshness,
         "freshness_reason": p.freshness_reason,

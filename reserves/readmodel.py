@@ -26,13 +26,42 @@ from chain.models import SupplyReading
 from chain.units import tokens
 from reserves.freshness import Freshness, age_seconds
 from reserves.models import Publication, PublicationHead, ReconciliationRun
-from reserves.verdict import LABELS, ORDER, REVIEW_LABELS, UNVERIFIED, live_freshness, live_verdict
+from reserves.verdict import BASIS_LABELS, LABELS, ORDER, REVIEW_LABELS, UNVERIFIED, live_freshness, live_verdict
 
 NOT_RECONCILED = [{"code": "not_reconciled", "text": "not yet reconciled"}]
 
 
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class Indicative:
+    """Latest supply against the last attested reserves: the current headroom, never the verdict."""
+
+    label: str  # says what it is, in words
+    data: dict[str, Any]
+
+    def figure(self, name: str) -> Decimal | None:
+        value = self.data.get("figures", {}).get(name)
+        return _decimal(value) if isinstance(value, str) else None
+
+    @property
+    def headroom(self) -> Decimal | None:
+        return self.figure("headroom")
+
+    @property
+    def outstanding(self) -> Decimal | None:
+        return self.figure("outstanding")
+
+    @property
+    def ratio_display(self) -> str | None:
+        value = self.data.get("figures", {}).get("ratio_display")
+        return value if isinstance(value, str) else None
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.data.get("blocks", []))
 
 
 class _Shown:
@@ -79,6 +108,21 @@ class _Shown:
     @property
     def blocks(self) -> list[dict[str, Any]]:
         return self.shown.blocks if self.shown else []
+
+    @property
+    def readings_basis(self) -> str:
+        return self.shown.readings_basis if self.shown else ""
+
+    @property
+    def basis_label(self) -> str:
+        """What the verdict's figures stand on, in words (both sides at the attestation's as-of, or latest)."""
+        return BASIS_LABELS.get(self.readings_basis, "")
+
+    @property
+    def indicative(self) -> Indicative | None:
+        """The current indicative headroom beside the verdict, labelled as such; None when there is none."""
+        data = self.shown.indicative if self.shown else {}
+        return Indicative(str(data.get("label", "")), data) if data else None
 
     @property
     def review_status(self) -> str:

@@ -12,13 +12,15 @@ reads runs of every format (format 1 runs lack most keys) keeps reading the raw 
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, TypedDict, cast
+from typing import Any, Literal, NotRequired, Protocol, TypedDict, cast
 
 from chain.outstanding import BalanceJson, ReadingJson
 
 __all__ = [
+    "AssuranceInputs",
     "AttestationInputs",
     "BalanceJson",
+    "Cite",
     "HoldingRow",
     "IssuerFigure",
     "LicenceInputs",
@@ -36,8 +38,21 @@ __all__ = [
 ]
 
 
+class Cite(TypedDict):
+    """Where a source says it: ``ref`` is an id of rulepacks/sources.yaml, ``at`` the article or paragraph."""
+
+    ref: str
+    at: str
+    url: NotRequired[str]
+    unverified: NotRequired[str]  # why the reading is not confirmed; never opens a critical flag on its own
+
+
 class RuleSpec(TypedDict):
-    """One rule of a pack (reserves/rulepacks/*.yaml); ``params`` differ from rule to rule."""
+    """One rule of a pack (reserves/rulepacks/*.yaml); ``params`` differ from rule to rule.
+
+    ``cite``, ``param_cite`` and ``unverified`` came with pack version 2026.12; packs stored in older
+    runs lack them.
+    """
 
     name: str
     severity: str
@@ -45,6 +60,9 @@ class RuleSpec(TypedDict):
     confidence: str
     status: str
     params: dict[str, Any]
+    cite: NotRequired[list[Cite]]
+    param_cite: NotRequired[dict[str, Cite]]
+    unverified: NotRequired[str]
 
 
 class RulePack(TypedDict):
@@ -57,6 +75,8 @@ class RulePack(TypedDict):
     outstanding_keeps: list[str]
     haircuts: dict[str, str]  # asset_class -> fraction deducted, a decimal string
     rules: dict[str, RuleSpec]
+    calendar: NotRequired[str]  # whose business days count (reserves/calendar.py); packs of 2026.12 on
+    sources: NotRequired[dict[str, dict[str, str]]]  # the documents the pack cites (rulepacks/sources.yaml)
 
 
 class LicenceInputs(TypedDict):
@@ -98,6 +118,19 @@ class AttestationInputs(TypedDict):
     issuer_figures: list[IssuerFigure]
 
 
+class AssuranceInputs(TypedDict):
+    """The newest standing independent report (attestation or audit): what R25 judges (inputs of 2026.12 on)."""
+
+    id: int
+    version: int
+    report_type: str
+    as_of: str
+    standard: str
+    engagement_type: str
+    assurance_level: str
+    opinion: str
+
+
 class SupplyFinding(TypedDict):
     """An open mismatch between the chain's mint/burn ledger and totalSupply (chain/ledger/checks.py)."""
 
@@ -128,12 +161,15 @@ class RunInputs(TypedDict):
     readings_basis: str  # "latest", "as_of" or "latest_no_block_at_as_of"
     attestation: AttestationInputs | None
     latest_reports: dict[str, str]  # report type -> as-of instant of the newest standing one
+    latest_assurance: NotRequired[AssuranceInputs | None]  # absent in runs written before 2026.12
     supply_findings: list[SupplyFinding]
     ledger_checked: bool
     readings: list[ReadingJson]
 
 
-RunStatus = Literal["backed", "under_collateralised", "no_attestation", "no_supply"]
+# "reserves_unverified": verified reserves fall short of par, but holdings that could not be verified
+# would cover it, so neither "backed" nor "under-collateralised" can be said (R1 not evaluable).
+RunStatus = Literal["backed", "under_collateralised", "reserves_unverified", "no_attestation", "no_supply"]
 
 
 class RuleResult(TypedDict):
@@ -146,6 +182,8 @@ class RuleResult(TypedDict):
     source: list[str]
     confidence: str
     status: str
+    # Pack 2026.12 on, present only when non-empty, so older runs recompute to what they stored.
+    unverified: NotRequired[list[str]]  # why the rule or a parameter it used is not confirmed
 
 
 class HoldingRow(TypedDict):
@@ -155,6 +193,7 @@ class HoldingRow(TypedDict):
     haircut: str
     eligible_value: str
     excluded_by: list[str]
+    unverified_by: NotRequired[list[str]]  # rules that could not verify it, so it does not count (R1)
 
 
 class RunOutputs(TypedDict):
@@ -170,6 +209,8 @@ class RunOutputs(TypedDict):
     par_outstanding: str | None
     reserves_stated: str | None
     reserves: str | None
+    # Holdings that could not be verified, which do not count in ``reserves`` (pack 2026.12 on; only when any).
+    reserves_unverified: NotRequired[str]
     ratio: str | None
     ratio_display: str | None
     headroom: str | None

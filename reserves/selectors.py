@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from attest.audit import GENESIS, AuditEntry
 from attest.models import Attestation, Holding, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
-from chain.models import SupplyReading
+from chain.models import Deployment, SupplyReading
 from chain.units import tokens
 from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun, Trigger
 from reserves.publish import blocks_of
@@ -36,6 +36,15 @@ def attestations_filed(*, stablecoin: Stablecoin) -> list[Attestation]:
 
 def holdings_of(*, attestation_id: int | None) -> list[Holding]:
     return [] if attestation_id is None else list(Holding.objects.filter(attestation_id=attestation_id))
+
+
+def deployments_read(*, stablecoin: Stablecoin) -> list[Deployment]:
+    """The contracts read for the coin, each with the evidence that its address is the coin's (one query)."""
+    return list(
+        Deployment.objects.filter(stablecoin=stablecoin)
+        .select_related("network")
+        .order_by("network__chain_id", "address")
+    )
 
 
 def runs_recent(*, stablecoin: Stablecoin, limit: int) -> list[ReconciliationRun]:

@@ -1,8 +1,8 @@
 """Reconciliation runs and flags: the writes of `reserves`.
 
-A run judges one coin at one instant under one licence profile. ``run_inputs`` gathers everything
-the judgement depends on (attestation version with every holding field, readings with their
-blocks, the whole rule pack and its SHA-256, the licence's parameters, the evaluation instant);
+A run judges one coin at one instant under one licence profile. ``run_inputs`` (reserves/inputs.py)
+gathers everything the judgement depends on (attestation version with every holding field, readings
+with their blocks, the whole rule pack and its SHA-256, the licence's parameters, the evaluation instant);
 ``reserves.compute.compute`` turns that into figures and rule results without touching the
 database; ``reconciliation_run`` stores both, once per distinct inputs, and moves the flags.
 """
@@ -12,158 +12,32 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from attest.audit import audit_append, canonical_json
-from attest.exact import amount_text
 from attest.models import Attestation, Licence, Stablecoin
-from attest.selectors import CADENCE_STATUSES, attestation_standing
-from attest.signing import HOLDING_PAYLOAD_FIELDS
-from chain.ledger.checks import ledger_checked, ledger_findings_open
+from attest.selectors import attestation_standing
 from chain.models import SupplyReading
-from chain.outstanding import reading_json
 from chain.rpc import RpcError
 from chain.services import NoBlockBefore, readings_latest, supply_pin_at
-from reserves.compute import INPUTS_FORMAT, compute
+from reserves.compute import compute
 from reserves.documents import coin_document_refresh
+from reserves.inputs import evaluation_instant, run_inputs
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
 from reserves.publish import publication_publish
-from reserves.rulepacks import rulepack_load, rulepack_sha256
-from reserves.runtypes import AttestationInputs, RunInputs, SupplyFinding
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["attestation_reconcile", "reconciliation_run", "run_inputs", "stablecoin_reconcile"]
 
 # Outcomes that open (or keep open) a flag, and those that resolve one.
 FLAGGING = ("fail", "warn")
 CLEARING = ("pass", "not_applicable")
-
-# The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
-HOLDING_FIELDS = HOLDING_PAYLOAD_FIELDS
-
-
-def _json_value(value: Any) -> Any:
-    """Decimals and dates as strings, so the inputs are exact JSON."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def evaluation_instant(now: datetime | None = None) -> datetime:
-    """``now`` cut down to the start of its RECONCILE_EVALUATION_BUCKET: staleness is judged at this instant.
-
-    Bucketing keeps the same readings and attestation within one bucket to one run (idempotent)
-    while still letting time alone (a stale attestation, a stalled chain reader) make a new run.
-    """
-    now = now or timezone.now()
-    bucket = max(int(settings.RECONCILE_EVALUATION_BUCKET), 1)
-    return datetime.fromtimestamp(int(now.timestamp()) // bucket * bucket, tz=UTC)
-
-
-def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
-    """The as-of instant of the newest standing report of each type (R22-R24 read these)."""
-    rows = (
-        Attestation.objects.filter(stablecoin=stablecoin, status__in=CADENCE_STATUSES)
-        .values("report_type")
-        .annotate(newest=Max("as_of"))
-        .order_by("report_type")
-    )
-    return {row["report_type"]: row["newest"].isoformat() for row in rows}
-
-
-def _attestation_inputs(a: Attestation) -> AttestationInputs:
-    return {
-        "id": a.pk,
-        "version": a.version,
-        "as_of": a.as_of.isoformat(),
-        "as_of_timezone": a.as_of_timezone,
-        "report_type": a.report_type,
-        "assurer_name": a.assurer_name,
-        "assurer_registration": a.assurer_registration,
-        "standard": a.standard,
-        "engagement_type": a.engagement_type,
-        "assurance_level": a.assurance_level,
-        "opinion": a.opinion,
-        "pays_holder_interest": a.pays_holder_interest,
-        "ceo_name": a.ceo_name,
-        "cfo_name": a.cfo_name,
-        "document_sha256": a.document_sha256,
-        "ceo_certified_at": _json_value(a.ceo_certified_at),
-        "cfo_certified_at": _json_value(a.cfo_certified_at),
-        "stated_total_reserves": _json_value(a.stated_total_reserves),
-        "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in a.holdings.all()],
-        "issuer_figures": [
-            {"chain_id": x.chain_id, "outstanding": amount_text(x.outstanding)} for x in a.issuer_figures.all()
-        ],
-    }
-
-
-def _ledger_inputs(stablecoin: Stablecoin) -> tuple[bool, list[SupplyFinding]]:
-    findings: list[SupplyFinding] = [
-        {
-            "source": "ledger",
-            "chain_id": check.deployment.network.chain_id,
-            "address": check.deployment.address,
-            "from_block": check.reading_from.block_number,
-            "to_block": check.reading_to.block_number,
-            "to_block_hash": check.reading_to.block_hash,
-            "expected": str(check.expected_delta),
-            "observed": str(check.ledger_delta),
-            "message": "totalSupply changed by expected base units; the mint/burn ledger by observed",
-        }
-        for check in ledger_findings_open(stablecoin=stablecoin)
-    ]
-    return ledger_checked(stablecoin=stablecoin), findings
-
-
-def run_inputs(
-    *,
-    stablecoin: Stablecoin,
-    attestation: Attestation | None,
-    readings: Sequence[SupplyReading],
-    profile: str,
-    licence: Licence | None = None,
-    evaluated_at: datetime | None = None,
-    readings_basis: str = "latest",
-    supply_findings: list[SupplyFinding] | None = None,
-) -> RunInputs:
-    """Everything a run is computed from, as JSON with exact amounts as strings (reserves/runtypes.py)."""
-    pack = rulepack_load(profile)
-    checked, findings = _ledger_inputs(stablecoin)
-    return {
-        "format": INPUTS_FORMAT,
-        "stablecoin": stablecoin.symbol,
-        "currency": stablecoin.currency,
-        "par_value": str(stablecoin.par_value),
-        "profile": profile,
-        "rulepack_version": pack["version"],
-        "rulepack_sha256": rulepack_sha256(pack),
-        "rulepack": pack,
-        "licence": {
-            "licence_id": licence.licence_id if licence else "",
-            "buffer_min": _json_value(licence.buffer_min) if licence else None,
-            "significant": bool(licence and licence.significant),
-            "attestation_interval_days": licence.attestation_interval_days if licence else None,
-        },
-        "evaluated_at": evaluation_instant(evaluated_at).isoformat(),
-        "readings_basis": readings_basis,
-        "attestation": None if attestation is None else _attestation_inputs(attestation),
-        "latest_reports": latest_reports(stablecoin=stablecoin),
-        # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger/checks.py); R18 fails on
-        # any. ``ledger_checked`` says whether the ledger has checked this coin at all.
-        "supply_findings": list(supply_findings if supply_findings is not None else findings),
-        "ledger_checked": checked,
-        "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],
-    }
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -180,8 +54,13 @@ def reconciliation_run(
     licence: Licence | None = None,
     now: datetime | None = None,
     readings_basis: str = "latest",
+    moves_flags: bool = True,
 ) -> tuple[ReconciliationRun, bool]:
-    """Evaluate the coin on these inputs; returns (run, created). The same inputs give back the stored run."""
+    """Evaluate the coin on these inputs; returns (run, created). The same inputs give back the stored run.
+
+    ``moves_flags=False`` for an indicative run (latest supply against the last attested reserves):
+    it is stored and published as what it is, but the findings are those of the verdict run.
+    """
     inputs = run_inputs(
         stablecoin=stablecoin,
         attestation=attestation,
@@ -239,7 +118,8 @@ def reconciliation_run(
                 "attestation": attestation.pk if attestation else None,
             },
         )
-        _apply_flags(run)
+        if moves_flags:
+            _apply_flags(run)
     return run, True
 
 
@@ -309,17 +189,50 @@ def _licences(stablecoin: Stablecoin) -> list[tuple[str, Licence | None]]:
     return [(lic.profile, lic) for lic in licences] or [("", None)]
 
 
+AS_OF_BASES = ("as_of", "latest_no_block_at_as_of")
+
+
+def readings_at_as_of(*, attestation: Attestation, profile: str) -> tuple[list[SupplyReading], str] | None:
+    """The readings the attestation was judged against at its own as-of instant, and their basis.
+
+    Those of its newest as-of run under the profile (``attestation_reconcile`` pinned them); None when
+    it has none yet (its as-of run failed or has not run).
+    """
+    run = (
+        ReconciliationRun.objects.filter(
+            attestation=attestation, profile=profile, trigger="attestation", inputs__readings_basis__in=AS_OF_BASES
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("inputs__readings", "inputs__readings_basis")
+        .first()
+    )
+    if run is None or not run[0]:
+        # No run yet, or one made before any supply was read (a chain younger than the as-of instant).
+        return None
+    ids = [r["reading_id"] for r in run[0]]
+    readings = list(SupplyReading.objects.filter(pk__in=ids).select_related("deployment"))
+    if len(readings) != len(ids):
+        return None
+    return readings, str(run[1])
+
+
 def stablecoin_reconcile(
     *, stablecoin: Stablecoin, trigger: str, now: datetime | None = None
 ) -> list[ReconciliationRun]:
-    """The coin now: its latest readings against its standing attestation, under each licence; then publish.
+    """The coin now, under each licence, judged at two instants kept apart; then publish.
+
+    - The **verdict** run: the standing attestation against supply pinned at its own as-of instant
+      (the readings of its as-of run), evaluated now, so staleness is judged now. It moves the flags.
+      Without an attestation (or before its as-of run), the latest readings stand in, and say so.
+    - The **indicative** run: the latest readings against the same attested reserves, the current
+      headroom. Stored and published beside the verdict, labelled as indicative; it moves no flag.
 
     A reconciliation that raises still publishes: the licence's answer turns "unverified" with the
     error as its reason, so the previous figure never stays up as current. The error is raised again
     once every licence has been tried, so the task still fails loudly.
     """
     attestation = attestation_standing(stablecoin=stablecoin)
-    readings = readings_latest(stablecoin=stablecoin)
+    latest = readings_latest(stablecoin=stablecoin)
     runs: list[ReconciliationRun] = []
     failure: Exception | None = None
     evaluated_at = evaluation_instant(now)
@@ -327,6 +240,8 @@ def stablecoin_reconcile(
         try:
             # A savepoint, so a failing query leaves a caller's transaction usable for the publication.
             with transaction.atomic():
+                pinned = None if attestation is None else readings_at_as_of(attestation=attestation, profile=profile)
+                readings, basis = pinned or (latest, "latest")
                 run = reconciliation_run(
                     stablecoin=stablecoin,
                     attestation=attestation,
@@ -335,7 +250,20 @@ def stablecoin_reconcile(
                     profile=profile,
                     licence=licence,
                     now=now,
+                    readings_basis=basis,
                 )[0]
+                indicative = None
+                if pinned is not None and latest:
+                    indicative = reconciliation_run(
+                        stablecoin=stablecoin,
+                        attestation=attestation,
+                        readings=latest,
+                        trigger=trigger,
+                        profile=profile,
+                        licence=licence,
+                        now=now,
+                        moves_flags=False,
+                    )[0]
         # Whatever failed, the public must not keep seeing the last figure as current: publish the
         # failure, then raise it again below. Not a retry: nothing is attempted twice here.
         except Exception as exc:
@@ -355,6 +283,7 @@ def stablecoin_reconcile(
             stablecoin=stablecoin,
             licence=licence,
             run=run,
+            indicative=indicative,
             attestation=attestation,
             evaluated_at=run.evaluated_at or evaluated_at,
         )
@@ -401,6 +330,6 @@ def attestation_reconcile(*, attestation: Attestation, now: datetime | None = No
         )[0]
         for profile, licence in _licences(stablecoin)
     ]
-    # The as-of runs are the record of the attestation against supply at its own instant; what the
-    # public is shown is the coin now, re-judged with this attestation standing.
+    # The as-of runs are the record of the attestation against supply at its own instant; the coin is
+    # then re-judged with this attestation standing (its verdict at that instant, its indicative headroom now).
     return runs + stablecoin_reconcile(stablecoin=stablecoin, trigger="attestation", now=now)

@@ -5,8 +5,9 @@ Ordered worst first (docs/publications.md):
 1. ``under_collateralised``: the attested eligible reserves are below par value outstanding. This
    wins over everything below: a regulator's "request changes" or "reject" does not hide a
    shortfall that the issuer's own latest statement shows.
-2. ``unverified``: nothing trustworthy to say: no attestation, a stale or rejected one, chain data
-   stale or degraded, no supply reading, or the reconciliation itself failing. Each reason is said.
+2. ``unverified``: nothing trustworthy to say: no attestation, a stale or rejected one, reserves
+   that could be verified falling short while others could not be verified, chain data stale or
+   degraded, no supply reading, or the reconciliation itself failing. Each reason is said.
 3. ``at_risk``: backed on the figures, but inside the licence's buffer or with another critical or
    high finding open.
 4. ``backed``: the figures cover par value and no critical or high finding is open.
@@ -40,6 +41,17 @@ REVIEW_LABELS = {
     "accepted": "accepted by the regulator",
     "rejected": "rejected by the regulator",
 }
+
+# What the verdict's figures stand on, in words: the two instants are never shown as one.
+BASIS_LABELS = {
+    "as_of": "supply pinned at the attestation's as-of instant, against the reserves attested then",
+    "latest_no_block_at_as_of": (
+        "the chain has no block as old as the attestation's as-of instant: the earliest supply read after it, "
+        "against the reserves attested then"
+    ),
+    "latest": "the latest supply read",
+}
+INDICATIVE_LABEL = "indicative: the latest supply read against the last attested reserves (not a verdict)"
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,9 @@ def judge(
         unverified.append(Reason("no_supply", "no supply reading yet"))
     if outputs["status"] == "no_attestation":
         unverified.append(Reason("no_attestation", "no attestation has been filed"))
+    if outputs["status"] == "reserves_unverified":
+        r1 = results.get("R1")
+        unverified.append(Reason("reserves_unverified", r1["message"] if r1 else "reserves could not be verified"))
     if attestation_status == "rejected":
         unverified.append(Reason("attestation_rejected", f"{version} was rejected by the regulator"))
     for rule in sorted(UNVERIFYING_RULES & results.keys()):

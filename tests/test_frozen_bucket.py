@@ -1,4 +1,4 @@
-"""Frozen balances are their own bucket: kept outstanding under Hong Kong's profile, deducted under the US one."""
+"""Frozen balances are their own bucket, read and reported apart, and kept outstanding under every licence."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 OWNER, ALICE, MALLORY, TREASURY = DEV_ACCOUNTS[:4]
 
 
-def test_the_same_readings_give_hk_and_us_outstanding_that_differ_by_the_frozen_balance(chain_snapshot):
+def test_the_frozen_bucket_is_read_apart_and_stays_outstanding_under_hk_and_us(chain_snapshot):
     rpc = chain_snapshot.rpc
     token = deploy_stablecoin(rpc, name="HKD", symbol="HKDA", decimals=6, owner=OWNER, proxied=True)
     send(rpc, token, "mint(address,uint256)", [ALICE, 700 * 10**6], sender=OWNER)
@@ -44,5 +44,7 @@ def test_the_same_readings_give_hk_and_us_outstanding_that_differ_by_the_frozen_
 
     runs = {run.profile: run for run in stablecoin_reconcile(stablecoin=hkda, trigger="test")}
     assert runs["HK"].inputs["readings"] == runs["US_GENIUS"].inputs["readings"]  # the very same readings
-    assert runs["HK"].outstanding == Decimal(900)  # Hong Kong keeps frozen tokens outstanding (and backed)
-    assert runs["US_GENIUS"].outstanding == Decimal(700)  # US practice deducts them
+    # Frozen tokens stay outstanding (and backed) under every licence (issue 17 point 8): the AICPA's
+    # deduction is a reporting convention, and neither the HKMA nor the GENIUS Act makes an exception.
+    assert runs["HK"].outstanding == runs["US_GENIUS"].outstanding == Decimal(900)
+    assert runs["US_GENIUS"].outputs["kept_outstanding"] == {"frozen": "200.000000000000000000"}

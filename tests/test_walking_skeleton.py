@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -48,6 +48,10 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
         "ceo_certified_at": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
         "cfo_name": "Bo Money",
         "cfo_certified_at": as_of.strftime("%Y-%m-%dT%H:%M:%S"),
+        # An examination with reasonable assurance and a clean opinion (GENIUS R25).
+        "engagement_type": "examination",
+        "assurance_level": "reasonable",
+        "opinion": "unmodified",
         "action": "submit",
         "holdings-TOTAL_FORMS": "3",
         "holdings-INITIAL_FORMS": "0",
@@ -61,6 +65,8 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
         "holdings-1-custodian": "Example Custody",
         "holdings-1-currency": "usd",
         "holdings-1-market_value": "3000000.00",
+        # A bill without its maturity date could not be verified against the 93-day cap: it would not count.
+        "holdings-1-maturity_date": (as_of + timedelta(days=60)).strftime("%Y-%m-%d"),
         "holdings-2-asset_class": "",
         "holdings-2-custodian": "",
         "holdings-2-currency": "",
@@ -80,8 +86,10 @@ def test_it_flags_an_under_collateralised_coin_from_form_to_api(anvil, chain_sna
     assert usdx["backing_ratio"] == "0.960000000000"
     assert usdx["backing_ratio_display"] == "0.9600"
     assert usdx["headroom"] == "-200000.000000000000000000"
-    [flag] = usdx["open_flags"]
+    # R1 critical, and R12 (proposed): 62.5 % of the reserves sit with one custodian (all assets count).
+    flag, concentration = usdx["open_flags"]
     assert (flag["rule"], flag["severity"], flag["status"]) == ("R1", "critical", "open")
+    assert (concentration["rule"], concentration["severity"]) == ("R12", "high")
     [block] = usdx["outstanding"]["blocks"]
     assert block["chain_id"] == 31337
     # The block it was measured at is a real block of this chain, with that hash, at or before the as-of time.

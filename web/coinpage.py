@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from attest.models import Attestation, AuditEntry, Holding
+from chain.models import Deployment
 from reserves.composition import Composition, composition_of
 from reserves.models import Flag, ReconciliationRun
 from reserves.readmodel import CoinState, Series, chart_publications, coin_state, ratio_series, supply_series
 from reserves.selectors import (
     attestations_filed,
     audit_excerpt,
+    deployments_read,
     flags_with_events,
     holdings_of,
     runs_recent,
@@ -37,6 +39,7 @@ class CoinPage:
     ratio_series: list[Series]
     supply_series: list[Series]
     publications_drawn: int
+    deployments: list[Deployment] = field(default_factory=list)  # the contracts read, with their evidence
     # The regulator's page only: the public page leaves these empty.
     runs: list[ReconciliationRun] = field(default_factory=list)
     attestations: Sequence[Attestation] = ()
@@ -63,6 +66,7 @@ def coin_page(*, symbol: str, published_only: bool, regulator: bool) -> CoinPage
         ratio_series=ratio_series(published),
         supply_series=supply_series(published),
         publications_drawn=len(published),
+        deployments=deployments_read(stablecoin=coin),
     )
     if regulator:
         page.runs = runs_recent(stablecoin=coin, limit=RUN_LIMIT)

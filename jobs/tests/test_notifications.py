@@ -223,8 +223,10 @@ def test_a_run_that_opens_a_flag_notifies_through_the_celery_worker(receiver, ce
     while NotificationDelivery.objects.filter(status=DeliveryStatus.PENDING).exists():
         assert time.monotonic() < deadline, "the worker did not deliver"
         time.sleep(0.2)
-    # R1 (99.99 against 100) and R12 (every dollar at one bank) open, each sent once, signed.
-    assert sorted(d.flag.rule for d in NotificationDelivery.objects.all() if d.flag) == ["R1", "R12"]
+    # R1 (99.99 against 100), R12 (every dollar at one bank), R25 (no examination opinion) and R26 (no
+    # CEO/CFO certification: a breach under GENIUS, not a gap) open, each sent once, signed.
+    opened = ["R1", "R12", "R25", "R26"]
+    assert sorted(d.flag.rule for d in NotificationDelivery.objects.all() if d.flag) == opened
     assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     assert all(r["valid"] for r in receiver.requests)
-    assert sorted(json.loads(r["body"])["flag"]["rule"] for r in receiver.requests) == ["R1", "R12"]
+    assert sorted(json.loads(r["body"])["flag"]["rule"] for r in receiver.requests) == opened

@@ -9,77 +9,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from reserves.rules.figures import HoldingView, Supply, parse_time
-from reserves.runtypes import AttestationInputs, LicenceInputs, RunInputs
+from reserves.rules.facts import Facts, Outcome, _needs_backing, _pct, _per_holding, _s
+from reserves.rules.reports import r22_weekly, r23_monthly, r24_attestation_fresh, r25_opinion, r26_certification
 
-Outcome = tuple[str, str, dict[str, Any]]
-
-
-@dataclass
-class Facts:
-    """What the rules look at, derived once from the inputs."""
-
-    inputs: RunInputs
-    currency: str
-    supply: Supply | None
-    par_outstanding: Decimal | None
-    holdings: list[HoldingView]
-    eligible: Decimal | None  # eligible reserves after exclusions and haircuts; None without an attestation
-    evaluated_at: datetime
-
-    @property
-    def attestation(self) -> AttestationInputs | None:
-        return self.inputs["attestation"]
-
-    @property
-    def licence(self) -> LicenceInputs:
-        return self.inputs["licence"]
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _pct(fraction: Decimal) -> str:
-    """0.005 -> "0.5%" (exact, no trailing zeros)."""
-    return f"{(fraction * 100).normalize():f}%"
-
-
-def _needs_backing(f: Facts) -> str | None:
-    if f.supply is None:
-        return "no supply reading yet"
-    if f.attestation is None:
-        return "no submitted attestation"
-    return None
-
-
-def _per_holding(rule: str, f: Facts, what: str) -> Outcome:
-    """Combine the per-holding verdicts of one rule: any fail fails, else any gap is not evaluable."""
-    if f.attestation is None:
-        return "not_evaluable", "no submitted attestation", {}
-    lines = {o: [h for h in f.holdings if h.verdicts.get(rule, ("", ""))[0] == o] for o in ("fail", "not_evaluable")}
-    figures = {
-        o: [{"line": h.line, "reason": h.verdicts[rule][1], "value": _s(h.value)} for h in hs]
-        for o, hs in lines.items()
-    }
-    checked = sum(1 for h in f.holdings if rule in h.verdicts)
-    if lines["fail"]:
-        return "fail", f"{len(lines['fail'])} holding(s) breach {what}", {**figures, "checked": checked}
-    if lines["not_evaluable"]:
-        return (
-            "not_evaluable",
-            f"{len(lines['not_evaluable'])} holding(s) lack the data to test {what}",
-            {**figures, "checked": checked},
-        )
-    return "pass", f"{checked} holding(s) meet {what}", {"checked": checked}
+__all__ = ["CHECKS", "Facts", "Outcome"]
 
 
 def r1_full_backing(params: dict[str, Any], f: Facts) -> Outcome:
+    """Verified eligible reserves against par value outstanding.
+
+    Holdings that could not be verified do not count (packs of 2026.12 on: ``unverified_holdings:
+    exclude``). When only they would close the gap, R1 is not evaluable rather than failed: the
+    shortfall is not proven, and the backing is not shown either.
+    """
     missing = _needs_backing(f)
     if missing or f.eligible is None or f.par_outstanding is None:
         return "not_evaluable", missing or "", {}
@@ -88,10 +33,19 @@ def r1_full_backing(params: dict[str, Any], f: Facts) -> Outcome:
         "par_outstanding": _s(f.par_outstanding),
         "headroom": _s(f.eligible - f.par_outstanding),
     }
+    if f.unverified:
+        figures["unverified_reserves"] = _s(f.unverified)
     if f.eligible >= f.par_outstanding:
         return (
             "pass",
             f"eligible reserves {f.eligible} {f.currency} cover par value outstanding {f.par_outstanding}",
+            figures,
+        )
+    if f.eligible + f.unverified >= f.par_outstanding:
+        return (
+            "not_evaluable",
+            f"verified eligible reserves {f.eligible} {f.currency} are below par value outstanding "
+            f"{f.par_outstanding}; holdings worth {f.unverified} could not be verified",
             figures,
         )
     return (
@@ -114,7 +68,12 @@ def r2_eligible_only(params: dict[str, Any], f: Facts) -> Outcome:
 
 def r3_buffer(params: dict[str, Any], f: Facts) -> Outcome:
     raw = f.licence.get("buffer_min")
-    buffer = Decimal(raw if raw is not None else params["buffer_min"])
+    if raw is None:
+        raw = params["buffer_min"]
+    if raw is None:
+        # The regime names no number (HK: "appropriate"); only the licence can set one.
+        return "not_evaluable", "the licence sets no buffer and the regime gives no number", {"buffer_min": None}
+    buffer = Decimal(raw)
     if buffer == 0:
         return "not_applicable", "no buffer is set for this licence", {"buffer_min": "0"}
     missing = _needs_backing(f)
@@ -148,6 +107,41 @@ def r8_currency(params: dict[str, Any], f: Facts) -> Outcome:
 
 
 def r11_deposit_minimum(params: dict[str, Any], f: Facts) -> Outcome:
+    """Deposits at least a share of the base: of eligible reserves under packs before 2026.12; of the
+    funds received (par value outstanding, ``basis``), at the institutions listed, from 2026.12 on."""
+    if "basis" not in params:
+        return _r11_of_reserves(params, f)
+    if f.attestation is None or f.eligible is None or f.par_outstanding is None:
+        return "not_evaluable", _needs_backing(f) or "no supply reading yet", {}
+    institutions = params["institution_types"]
+    deposits = sum(
+        (
+            h.eligible_value
+            for h in f.holdings
+            if h.data["asset_class"] in params["deposit_classes"] and h.data.get("custodian_type") in institutions
+        ),
+        Decimal(0),
+    )
+    base = f.par_outstanding
+    share = Decimal(params["min_share"])
+    figures: dict[str, Any] = {"deposits": str(deposits), "par_outstanding": str(base), "min_share": str(share)}
+    where = f"deposits at {', '.join(institutions)} institutions"
+    if deposits < base * share:
+        return "fail", f"{where} {deposits} are below {_pct(share)} of the funds received {base}", figures
+    draft = params.get("draft_significant_min_share")
+    if draft is not None and f.licence.get("significant"):
+        figures["draft_significant_min_share"] = str(draft)
+        if deposits < base * Decimal(draft):
+            return (
+                "warn",
+                f"{where} {deposits} meet {_pct(share)} but not the {_pct(Decimal(draft))} of the draft RTS "
+                f"for significant tokens (not in force)",
+                figures,
+            )
+    return "pass", f"{where} {deposits} are at least {_pct(share)} of the funds received {base}", figures
+
+
+def _r11_of_reserves(params: dict[str, Any], f: Facts) -> Outcome:
     if f.attestation is None or f.eligible is None:
         return "not_evaluable", "no submitted attestation", {}
     share = Decimal(params["significant_min_share" if f.licence.get("significant") else "min_share"])
@@ -165,8 +159,9 @@ def r12_concentration(params: dict[str, Any], f: Facts) -> Outcome:
         return "not_evaluable", "no submitted attestation", {}
     limit = Decimal(params["max_share"])
     exposure: dict[str, Decimal] = defaultdict(Decimal)
+    classes = params["exposure_classes"]
     for h in f.holdings:
-        if h.data["asset_class"] in params["exposure_classes"]:
+        if classes == "all" or h.data["asset_class"] in classes:
             exposure[" ".join(h.data["custodian"].split()).casefold()] += h.eligible_value
     over = {k: v for k, v in exposure.items() if v > f.eligible * limit}
     figures = {"max_share": str(limit), "exposures": {k: str(v) for k, v in sorted(exposure.items())}}
@@ -225,74 +220,6 @@ def r18_supply(params: dict[str, Any], f: Facts) -> Outcome:
     if f.inputs.get("supply_findings") is not None and f.inputs.get("ledger_checked"):
         return "pass", "the chain ledger agrees with supply", figures
     return "not_evaluable", "no issuer figures at the as-of block and no ledger check", figures
-
-
-def _report_age(params: dict[str, Any], f: Facts, max_days: int, types: list[str] | None) -> Outcome:
-    reports: dict[str, str] = f.inputs.get("latest_reports") or {}
-    candidates = [parse_time(v) for k, v in reports.items() if types is None or k in types]
-    if not candidates:
-        # Tokens outstanding with nothing ever filed is the stalest a report can be, not a gap in the data.
-        if f.supply is not None and f.supply.outstanding > 0:
-            return (
-                "fail",
-                f"no report of the required type has been filed while {f.supply.outstanding} tokens are outstanding",
-                {"max_age_days": max_days},
-            )
-        return "not_evaluable", "no report of the required type has been submitted", {"max_age_days": max_days}
-    newest = max(candidates)
-    age = f.evaluated_at - newest
-    figures = {"newest_as_of": newest.isoformat(), "age_days": age.days, "max_age_days": max_days}
-    if age > timedelta(days=max_days):
-        return (
-            "fail",
-            f"the newest report is {age.days} days old (as of {newest:%Y-%m-%d}); at most {max_days}",
-            figures,
-        )
-    return "pass", f"the newest report is {age.days} days old; at most {max_days}", figures
-
-
-def r22_weekly(params: dict[str, Any], f: Facts) -> Outcome:
-    return _report_age(params, f, int(params["max_age_days"]), None)
-
-
-def r23_monthly(params: dict[str, Any], f: Facts) -> Outcome:
-    return _report_age(params, f, int(params["max_age_days"]), params["report_types"])
-
-
-def r24_attestation_fresh(params: dict[str, Any], f: Facts) -> Outcome:
-    interval = int(f.licence.get("attestation_interval_days") or params["interval_days"])
-    return _report_age(params, f, interval + int(params["lag_days"]), params["report_types"])
-
-
-def r25_opinion(params: dict[str, Any], f: Facts) -> Outcome:
-    if f.attestation is None:
-        return "not_evaluable", "no submitted attestation", {}
-    opinion = f.attestation.get("opinion") or ""
-    figures = {"opinion": opinion, "assurance_level": f.attestation.get("assurance_level") or ""}
-    if not opinion:
-        return "not_evaluable", "no opinion recorded", figures
-    if opinion in params["accepted"]:
-        return "pass", f"{opinion} opinion", figures
-    return "fail", f"{opinion} opinion", figures
-
-
-def r26_certification(params: dict[str, Any], f: Facts) -> Outcome:
-    a = f.attestation
-    if a is None:
-        return "not_evaluable", "no submitted attestation", {}
-    fields = ("ceo_name", "ceo_certified_at", "cfo_name", "cfo_certified_at")
-    if not any(a.get(k) for k in fields):
-        return "not_evaluable", "no certification recorded", {}
-    as_of = parse_time(a["as_of"])
-    problems = [f"no {k}" for k in fields if not a.get(k)]
-    certified = {"ceo": a.get("ceo_certified_at"), "cfo": a.get("cfo_certified_at")}
-    problems += [
-        f"{who} certified before the as-of date" for who, at in certified.items() if at and parse_time(at) < as_of
-    ]
-    figures = {k: a.get(k) or "" for k in fields}
-    if problems:
-        return "fail", "; ".join(problems), figures
-    return "pass", "CEO and CFO certified after the as-of date", figures
 
 
 def r31_no_yield(params: dict[str, Any], f: Facts) -> Outcome:

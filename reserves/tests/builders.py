@@ -83,8 +83,12 @@ def inputs(
     evaluated_at: str = EVALUATED_AT,
     basis: str = "latest",
     supply_findings: list[dict[str, Any]] | None = None,
+    assurance: dict[str, Any] | None = None,
 ) -> RunInputs:
     """Inputs as reserves.services.run_inputs builds them; ``holdings=None`` means no attestation.
+
+    The newest independent report (``latest_assurance``, what R25 judges) is the attestation itself,
+    changed by ``assurance``; ``assurance={"report_type": None}`` means none was ever filed.
 
     Cast once: the tests leave out attestation fields (assurer, document hash, stated total) that the
     rules read with ``.get``, so the dict is a RunInputs only in the keys the rules index.
@@ -116,6 +120,7 @@ def inputs(
             "as_of_timezone": "UTC",
             "report_type": "attestation",
             "opinion": "unmodified",
+            "engagement_type": "examination",
             "assurance_level": "reasonable",
             "pays_holder_interest": False,
             "ceo_name": "C. Exec",
@@ -131,6 +136,12 @@ def inputs(
         "ledger_checked": False,
         "readings": [reading(supply)] if readings is None else readings,
     }
+    attested: dict[str, Any] | None = data["attestation"]  # type: ignore[assignment]
+    report = None
+    if attested is not None or assurance:
+        keys = ("id", "version", "report_type", "as_of", "standard", "engagement_type", "assurance_level", "opinion")
+        report = {k: (attested or {}).get(k, "") for k in keys} | (assurance or {})
+    data["latest_assurance"] = None if report is None or report["report_type"] is None else report
     return cast(RunInputs, data)
 
 

@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from attest.models import Attestation, Holding, Issuer, Licence, Membership, Role, Stablecoin
+from attest.models import Attestation, Holding, Issuer, Licence, Membership, ReportType, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create, attestation_submit
+from attest.validation import AttestationDetails
 from chain.models import Bucket, Deployment, Network, SupplyReading
 from reserves.models import ReconciliationRun
 from reserves.publish import publication_publish
@@ -69,30 +70,43 @@ def coin_with_runs(
     user = get_user_model().objects.create_user(f"issuer_{symbol.lower()}")
     Membership.objects.create(user=user, role=Role.ISSUER, issuer=issuer)
     coin = Stablecoin.objects.create(issuer=issuer, symbol=symbol, name=f"{symbol} Coin", currency="USD")
-    licence = Licence.objects.create(stablecoin=coin, profile="HK", licence_id=f"L-{symbol}")
+    licence = Licence.objects.create(
+        stablecoin=coin, profile="HK", licence_id=f"L-{symbol}", attestation_interval_days=31
+    )
     deployments = []
     for chain_id in chains:
         network, _ = Network.objects.get_or_create(chain_id=chain_id, defaults={"name": f"chain-{chain_id}"})
         address = "0x" + hashlib.sha256(f"{symbol}:{chain_id}".encode()).hexdigest()[:40]
         deployments.append(Deployment.objects.create(stablecoin=coin, network=network, address=address, decimals=6))
     total = Decimal(reserves)
-    attestation = attestation_create(
-        user=user,
-        stablecoin=coin,
-        as_of=as_of,
-        as_of_timezone="UTC",
-        holdings=[
-            HoldingInput("demand_deposit", "First Example Bank", "USD", total * Decimal("0.2")),
-            HoldingInput("tbill", "Example Custody", "USD", total * Decimal("0.5")),
-            HoldingInput("tbill", "Other Custody", "USD", total * Decimal("0.2")),
-            HoldingInput("term_deposit", "First Example Bank", "USD", total * Decimal("0.1")),
-        ],
-    )
+    holdings = [
+        HoldingInput("demand_deposit", "First Example Bank", "USD", total * Decimal("0.2")),
+        HoldingInput("tbill", "Example Custody", "USD", total * Decimal("0.5")),
+        HoldingInput("tbill", "Other Custody", "USD", total * Decimal("0.2")),
+        HoldingInput("term_deposit", "First Example Bank", "USD", total * Decimal("0.1")),
+    ]
     day = as_of.date()
-    maturities = {2: day + timedelta(days=19), 3: day + timedelta(days=120), 4: day + timedelta(days=4)}
-    for line, maturity in maturities.items():
-        Holding.objects.filter(attestation=attestation, line=line).update(maturity_date=maturity)
-    attestation_submit(user=user, attestation=attestation)
+    # Maturities (and the term deposit's placement date: HK judges deposits by tenor), so every line is verified.
+    dates = {
+        2: {"maturity_date": day + timedelta(days=19)},
+        3: {"maturity_date": day + timedelta(days=120)},
+        4: {"maturity_date": day + timedelta(days=4), "issue_date": day - timedelta(days=30)},
+    }
+    # Hong Kong's weekly disclosure (R22), then the examined attestation that stands (same as-of, later version).
+    examined = AttestationDetails(opinion="unmodified", engagement_type="examination", assurance_level="reasonable")
+    for report_type, details in ((ReportType.WEEKLY_DISCLOSURE, None), (ReportType.ATTESTATION, examined)):
+        attestation = attestation_create(
+            user=user,
+            stablecoin=coin,
+            as_of=as_of,
+            as_of_timezone="UTC",
+            holdings=holdings,
+            report_type=report_type,
+            details=details,
+        )
+        for line, fields in dates.items():
+            Holding.objects.filter(attestation=attestation, line=line).update(**fields)
+        attestation_submit(user=user, attestation=attestation)
     made = []
     for i in range(runs):
         block = 100 + i

@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from attest.models import AttestationStatus, Issuer, Licence, Membership, Role, Stablecoin
+from attest.models import AttestationStatus, Issuer, Licence, Membership, ReportType, Role, Stablecoin
 from attest.review import attestation_review
 from attest.services import HoldingInput, attestation_create, attestation_submit
+from attest.validation import AttestationDetails
 from chain.models import Bucket, Deployment, Network, SupplyReading
 from reserves.documents import coin_answers, coin_fields
 from reserves.models import Publication, PublicationHead
@@ -65,7 +66,7 @@ def coin() -> Stablecoin:
     get_user_model().objects.create_user("regulator_bob", password="x")
     Membership.objects.create(user=get_user_model().objects.get(username="regulator_bob"), role=Role.REGULATOR)
     coin = Stablecoin.objects.create(issuer=issuer, symbol="ALC", name="Alice Coin", currency="USD", published=True)
-    Licence.objects.create(stablecoin=coin, profile="HK", licence_id="HK-1")
+    Licence.objects.create(stablecoin=coin, profile="HK", licence_id="HK-1", attestation_interval_days=31)
     network = Network.objects.create(name="t", chain_id=31337)
     deployment = Deployment.objects.create(stablecoin=coin, network=network, address="0x" + "aa" * 20, decimals=6)
     now = timezone.now()
@@ -83,15 +84,22 @@ def coin() -> Stablecoin:
 
 
 def _attest(coin: Stablecoin, reserves: str):
+    """The week's disclosure (HK R22), then an examined attestation of the same reserves, which stands."""
     user = get_user_model().objects.get(username="issuer_alice")
-    attestation = attestation_create(
-        user=user,
-        stablecoin=coin,
-        as_of=timezone.now() - timedelta(hours=1),
-        as_of_timezone="UTC",
-        holdings=[HoldingInput("demand_deposit", "Bank", "USD", Decimal(reserves))],
-    )
-    return attestation_submit(user=user, attestation=attestation)
+    holdings = [HoldingInput("demand_deposit", "Bank", "USD", Decimal(reserves))]
+    examined = AttestationDetails(opinion="unmodified", engagement_type="examination", assurance_level="reasonable")
+    for hours, report_type in ((2, ReportType.WEEKLY_DISCLOSURE), (1, ReportType.ATTESTATION)):
+        attestation = attestation_create(
+            user=user,
+            stablecoin=coin,
+            as_of=timezone.now() - timedelta(hours=hours),
+            as_of_timezone="UTC",
+            holdings=holdings,
+            report_type=report_type,
+            details=examined if report_type == ReportType.ATTESTATION else None,
+        )
+        attestation = attestation_submit(user=user, attestation=attestation)
+    return attestation
 
 
 def _state(symbol: str = "ALC") -> CoinState:
@@ -152,21 +160,23 @@ def test_chain_data_ages_into_unverified_between_publications(coin, settings):
 
 
 def test_a_coin_under_two_licences_shows_each_and_headlines_the_worst(coin):
-    # 5 of the 100 tokens are frozen: Hong Kong keeps them outstanding (and backed), MiCA does not.
+    # 5 of the 105 tokens are frozen; both licences keep them outstanding (and backed).
     SupplyReading.objects.filter(deployment__stablecoin=coin).update(
         total_supply=105 * 10**6,
         balances=[{"bucket": Bucket.FROZEN, "address": "0x" + "02" * 20, "raw": str(5 * 10**6)}],
     )
+    # The same reserves are eligible in Hong Kong; MiCA counts only deposits at credit institutions,
+    # and this one's custodian type is not stated, so MiCA fails its deposit minimum (R11, high).
     Licence.objects.create(stablecoin=coin, profile="EU_MICA", licence_id="EMT-1")
-    _attest(coin, "101")
+    Licence.objects.filter(profile="HK").update(buffer_min=Decimal("0.10"))
+    _attest(coin, "106")
     stablecoin_reconcile(stablecoin=coin, trigger="manual")
     state = _state()
     verdicts = {s.profile: s.verdict for s in state.licences}
-    assert verdicts["HK"] == UNDER  # 105 outstanding against 101
-    assert verdicts["EU_MICA"] != UNDER  # 100 outstanding against 101
-    assert state.verdict == UNDER and state.headline is not None and state.headline.profile == "HK"
-    assert state.licences[0].profile == "HK"
-    assert state.outstanding == Decimal(105)
+    assert verdicts["HK"] == AT_RISK  # 106 against 105 outstanding: inside the licence's 10 % buffer (R3)
+    assert verdicts["EU_MICA"] == AT_RISK
+    assert state.headline is not None and state.outstanding == Decimal(105)
+    assert [s.profile for s in state.licences] == ["EU_MICA", "HK"]  # equally bad: by profile
 
 
 def test_the_prepared_api_answer_is_the_read_models_answer_fresh_and_stale(coin, settings):

@@ -112,7 +112,7 @@ def test_a_flag_resolves_itself_when_a_later_run_clears_it_and_keeps_its_history
     assert audit_verify().ok
 
 
-def test_frozen_tokens_stay_outstanding_under_hk_and_are_deducted_otherwise(coin):
+def test_frozen_tokens_stay_outstanding_under_every_licence(coin):
     attestation = _attest(coin, "100")
     reading = _reading(coin, block=10, total_tokens=105, frozen=5)
     hk, _ = reconciliation_run(
@@ -122,7 +122,7 @@ def test_frozen_tokens_stay_outstanding_under_hk_and_are_deducted_otherwise(coin
         stablecoin=coin, attestation=attestation, readings=[reading], trigger="manual", profile="US_GENIUS"
     )
     assert hk.outstanding == Decimal(105) and hk.status == "under_collateralised"
-    assert us.outstanding == Decimal(100) and us.status == "backed"
+    assert us.outstanding == Decimal(105) and us.status == "under_collateralised"
 
 
 def test_a_stored_run_recomputes_to_the_same_figures(coin):

@@ -5,6 +5,8 @@ Table-driven boundary tests: pure compute on hand-built inputs, no database.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from reserves.compute import compute
@@ -16,7 +18,7 @@ from reserves.tests.builders import PROFILES, days, holding, inputs, outcome, re
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize(("reserves", "expected"), [("99.99", "fail"), ("100", "pass"), ("100.000001", "pass")])
 def test_r1_full_backing_boundary(profile, reserves, expected):
-    out = compute(inputs(profile, [holding(reserves, "cash")], supply=100))
+    out = compute(inputs(profile, [holding(reserves, "demand_deposit")], supply=100))
     assert outcome(out, "R1") == expected
     assert out["status"] == ("backed" if expected == "pass" else "under_collateralised")
 
@@ -49,10 +51,20 @@ def test_r1_is_not_evaluable_without_attestation_or_supply():
         ("US_NYDFS", "dedicated_fund", False),
         ("HK", "govt_mmf", False),
         ("HK", "other", False),
+        # Issue 17 point 5: NYDFS counts T-bills, Treasury-backed overnight reverse repo and deposits only.
+        ("US_NYDFS", "tbill", True),
+        ("US_NYDFS", "tnote", False),
+        ("US_NYDFS", "tbond", False),
+        ("US_NYDFS", "cash", False),
+        ("US_NYDFS", "central_bank_deposit", False),
+        # Point 6: MiCA counts deposits at credit institutions and highly liquid instruments, not cash.
+        ("EU_MICA", "cash", False),
+        ("EU_MICA", "central_bank_deposit", False),
     ],
 )
 def test_r2_eligibility_by_profile(profile, asset_class, counts):
-    out = compute(inputs(profile, [holding("100", "cash", line=1), holding("50", asset_class)], supply=100))
+    other = holding("50", asset_class, maturity_date=days(30), issue_date=days(-10), acquisition_date=days(-10))
+    out = compute(inputs(profile, [holding("100", line=1), other], supply=100))
     assert (out["reserves"] == "150.000000000000000000") is counts
     assert outcome(out, "R2") == ("pass" if counts else "warn")
 
@@ -65,7 +77,8 @@ def test_r2_fails_when_only_ineligible_assets_would_cover():
 
 @pytest.mark.parametrize(
     ("gov", "solely", "expected", "reserves"),
-    [(True, True, "pass", "150"), (True, False, "warn", "100"), (None, True, "not_evaluable", "150")],
+    # An MMF whose look-through is not stated could not be verified, so it does not count (point 2).
+    [(True, True, "pass", "150"), (True, False, "warn", "100"), (None, True, "not_evaluable", "100")],
 )
 def test_r2_government_mmf_needs_its_look_through(gov, solely, expected, reserves):
     mmf = holding("50", "govt_mmf", mmf_is_government=gov, mmf_invests_solely_in_eligible=solely)
@@ -74,14 +87,64 @@ def test_r2_government_mmf_needs_its_look_through(gov, solely, expected, reserve
     assert out["reserves"] == f"{reserves}.000000000000000000"
 
 
+@pytest.mark.parametrize(
+    ("profile", "fund", "expected", "reserves"),
+    [
+        # Point 6: a UCITS fund counts under MiCA when it holds only eligible assets; "government" is not asked.
+        ("EU_MICA", {"mmf_is_government": None, "mmf_invests_solely_in_eligible": True}, "pass", "150"),
+        ("EU_MICA", {"mmf_is_government": True, "mmf_invests_solely_in_eligible": False}, "warn", "100"),
+        # Point 5: NYDFS government MMFs are unconfirmed: reported as such, not counted, never a pass.
+        ("US_NYDFS", {"mmf_is_government": True, "mmf_invests_solely_in_eligible": True}, "not_evaluable", "100"),
+    ],
+)
+def test_r2_fund_look_through_by_profile(profile, fund, expected, reserves):
+    out = compute(inputs(profile, [holding("100"), holding("50", "govt_mmf", **fund)], supply=100))
+    assert (outcome(out, "R2"), out["reserves"]) == (expected, f"{reserves}.000000000000000000")
+
+
+# --- R1 on reserves it could not verify (point 2): excluded; R1 not evaluable when they alone would cover --
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize(
+    ("verified", "unverifiable", "r1", "status"),
+    [
+        ("100", "50", "pass", "backed"),
+        ("60", "40", "not_evaluable", "reserves_unverified"),
+        ("60", "39.99", "fail", "under_collateralised"),
+    ],
+)
+def test_r1_never_passes_on_holdings_it_could_not_verify(profile, verified, unverifiable, r1, status):
+    # A bill without a maturity date (HK caps it) or a fund without its look-through (elsewhere).
+    if profile == "HK":
+        unknown, rule = holding(unverifiable, "tbill"), "R6"
+    else:
+        unknown, rule = (
+            holding(unverifiable, "govt_mmf", mmf_is_government=None, mmf_invests_solely_in_eligible=None),
+            "R2",
+        )
+    out = compute(inputs(profile, [holding(verified), unknown], supply=100))
+    assert (outcome(out, "R1"), out["status"]) == (r1, status)
+    assert Decimal(out["reserves"] or "") == Decimal(verified)
+    assert Decimal(out["reserves_unverified"]) == Decimal(unverifiable)
+    assert out["holdings"][1]["unverified_by"] == [rule]
+
+
 # --- R3 buffer ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("reserves", "expected"), [("100.5", "pass"), ("100.49", "warn"), ("100", "warn"), ("99.99", "fail")]
 )
-def test_r3_hk_default_buffer_half_a_percent(reserves, expected):
-    assert outcome(compute(inputs("HK", [holding(reserves)], supply=100)), "R3") == expected
+def test_r3_hk_licence_buffer_inclusive_edge(reserves, expected):
+    out = compute(inputs("HK", [holding(reserves)], supply=100, licence={"buffer_min": "0.005"}))
+    assert outcome(out, "R3") == expected
+
+
+def test_r3_hk_has_no_buffer_of_its_own():
+    # Point 9: no source gives HK a number; without the licence's buffer R3 is not evaluable.
+    out = compute(inputs("HK", [holding("100")], supply=100))
+    assert (outcome(out, "R3"), result(out, "R3")["figures"]) == ("not_evaluable", {"buffer_min": None})
 
 
 def test_r3_licence_buffer_overrides_and_zero_is_not_applicable():
@@ -91,22 +154,21 @@ def test_r3_licence_buffer_overrides_and_zero_is_not_applicable():
 
 
 def test_r3_warning_carries_the_packs_severity():
-    assert result(compute(inputs("HK", [holding("100")])), "R3")["severity"] == "high"
+    out = compute(inputs("HK", [holding("100")], licence={"buffer_min": "0.01"}))
+    assert result(out, "R3")["severity"] == "high"
 
 
-# --- R5 frozen tokens: counted under HK, deducted under the US profiles ------------------------------
+# --- R5 frozen tokens (point 8): outstanding and backed under every profile; time-locked kept too ----
 
 
-@pytest.mark.parametrize(
-    ("profile", "outstanding"), [("HK", "100"), ("US_GENIUS", "90"), ("US_NYDFS", "90"), ("EU_MICA", "90")]
-)
-def test_r5_frozen_tokens_by_profile(profile, outstanding):
-    supply = [reading(120, balances=(("treasury", 20), ("frozen", 10)))]
-    out = compute(inputs(profile, [holding("95")], readings=supply))
-    assert out["outstanding"] == f"{outstanding}.000000000000000000"
-    assert outcome(out, "R5") == "pass"
-    assert outcome(out, "R1") == ("fail" if profile == "HK" else "pass")
-    assert out["deducted"]["treasury"] == "20.000000000000000000"
+@pytest.mark.parametrize("profile", [*PROFILES, ""])
+def test_r5_frozen_and_time_locked_tokens_stay_outstanding(profile):
+    supply = [reading(125, balances=(("treasury", 20), ("frozen", 10), ("time_locked", 5)))]
+    out = compute(inputs(profile, [holding("104.99")], readings=supply))
+    assert out["outstanding"] == "105.000000000000000000"
+    assert out["kept_outstanding"] == {"frozen": "10.000000000000000000", "time_locked": "5.000000000000000000"}
+    assert out["deducted"] == {"treasury": "20.000000000000000000"}
+    assert outcome(out, "R1") == "fail"  # 104.99 would have covered 95 with frozen and locked tokens deducted
 
 
 def test_outstanding_scales_raw_units_by_decimals_across_chains():
@@ -161,3 +223,20 @@ def test_r35_stated_total_equals_the_lines_converted(stated, expected):
 def test_r36_backing_uses_market_value(profile, asset_class, method, expected):
     line = holding("100", asset_class, valuation_method=method, maturity_date=days(30))
     assert outcome(compute(inputs(profile, [line])), "R36") == expected
+
+
+# --- unverified readings: reported, and never a critical flag on their own -----------------------------
+
+
+def test_a_rule_resting_on_an_unverified_parameter_reports_it_and_is_never_critical():
+    # NYDFS R2 (critical) leans on the unconfirmed status of government MMFs: its breach is reported high.
+    out = compute(inputs("US_NYDFS", [holding("40"), holding("70", "cash")], supply=100))
+    r2 = result(out, "R2")
+    assert (r2["outcome"], r2["severity"]) == ("fail", "high")
+    assert r2["unverified"] == ["unconfirmed: eligibility and caps not confirmed (regulation.md §8 item 13)"]
+    # R1 rests on nothing unconfirmed: its shortfall stays critical.
+    assert (outcome(out, "R1"), result(out, "R1")["severity"], "unverified" in result(out, "R1")) == (
+        "fail",
+        "critical",
+        False,
+    )

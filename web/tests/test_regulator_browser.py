@@ -167,7 +167,13 @@ def test_the_overview_lists_the_demo_coins_with_their_badges(browser, live_serve
         as_of_timezone="UTC",
         holdings=[
             HoldingInput("demand_deposit", "First Example Bank", "USD", Decimal("1800000.00")),
-            HoldingInput("tbill", "Example Custody", "USD", Decimal("3000000.00")),
+            HoldingInput(
+                "tbill",
+                "Example Custody",
+                "USD",
+                Decimal("3000000.00"),
+                maturity_date=(as_of + timedelta(days=60)).date(),
+            ),
         ],
     )
     attestation_submit(user=issuer, attestation=attestation)  # 4.8m against 5m outstanding
