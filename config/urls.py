@@ -26,4 +26,5 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<path>[\s\S]*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
 
+handler400 = "api.errors.bad_request"
 handler500 = "api.errors.server_error"

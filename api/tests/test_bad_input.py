@@ -167,3 +167,8 @@ def test_the_auditor_field_does_not_tell_which_usernames_exist(issuer_alice, aud
         _client(issuer_alice).post(BASE, _body(auditor="auditor_dan"), content_type="application/json").status_code
         == 201
     )
+
+
+def test_a_request_django_refuses_before_any_view_is_a_json_400_under_the_api():
+    response = Client(HTTP_HOST="").get("/api/v1/stablecoins/")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_request"
