@@ -43,4 +43,4 @@ contracts: node_modules/.installed
 	node contracts/build.mjs
 
 clean:
-	rm -rf .demo staticfiles .pytest-celery-worker.log
+	rm -rf .demo .demo-* staticfiles .pytest-celery-worker.log

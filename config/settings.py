@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from jobs.beat import beat_schedule
+from jobs.limits import TASK_LIMITS, visibility_timeout
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,14 @@ def envbool(name: str, default: str) -> bool:
     if value in {"0", "false", "no", "off", ""}:
         return False
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no)")
+
+
+def envfloat(name: str, default: str) -> float:
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
 
 
 def envint(name: str, default: str) -> int:
@@ -176,6 +185,9 @@ LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "50")
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", "15")
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Prepended to every Redis key this deployment writes (Celery's queues and bookkeeping, locks, cache), so two
+# deployments (two `make demo`s) sharing one Redis database share nothing. Empty: keys as they always were.
+REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "")
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -183,15 +195,36 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "0")
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged after it ran, so a worker killed mid-task leaves it for another worker;
-# every task is idempotent, so running one twice is harmless.
+# every task is idempotent, so running one twice is harmless. A pool process that dies (killed, or its hard
+# time limit) puts its message back on the queue at once.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reconnect for as long as the broker is away (a worker must outlive a Redis restart, however long).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 # Workers consume, and tasks are sent to, this queue; separate deployments (or test runs) sharing
 # one Redis use separate names.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "attest")
+# Soft and hard time limits of every task, per kind (jobs/limits.py), scaled by this factor (tests use short
+# ones). Enforced by the prefork pool; the solo pool cannot interrupt a task.
+TASK_TIME_LIMIT_SCALE = envfloat("TASK_TIME_LIMIT_SCALE", "1")
+CELERY_TASK_TIME_LIMIT = max(limit.hard for limit in TASK_LIMITS.values()) * TASK_TIME_LIMIT_SCALE
+CELERY_TASK_SOFT_TIME_LIMIT = max(limit.soft for limit in TASK_LIMITS.values()) * TASK_TIME_LIMIT_SCALE
+# An unacknowledged message goes back to the queue after this long: just over the longest hard limit plus
+# the longest retry countdown, so a message is never handed out while its task may still be running, and one
+# whose worker vanished comes back within minutes (the outbox re-sends its own messages sooner, per task).
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": visibility_timeout(TASK_TIME_LIMIT_SCALE)}
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = REDIS_KEY_PREFIX
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(CELERY_BROKER_TRANSPORT_OPTIONS)
+# Seconds a single-flight lock lasts unless its holder renews it (it does, every third of that, while it works):
+# a worker that dies frees its network for the others within this long (attest/locks.py).
+LOCK_LEASE_SECONDS = envint("LOCK_LEASE_SECONDS", "15")
+# Seconds between beat's relays of the outbox (jobs/outbox.py): the longest a committed follow-up waits after
+# the broker comes back, and the granularity of notification retry countdowns.
+OUTBOX_RELAY_INTERVAL = envint("OUTBOX_RELAY_INTERVAL", "10")
 
 SUPPLY_READ_INTERVAL = envint("SUPPLY_READ_INTERVAL", "30")
 RECONCILE_INTERVAL = envint("RECONCILE_INTERVAL", "300")
@@ -207,6 +240,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     ledger_index=LEDGER_INDEX_INTERVAL,
     reorg_check=REORG_CHECK_INTERVAL,
     feeds=FEED_INTERVAL,
+    outbox_relay=OUTBOX_RELAY_INTERVAL,
 )
 
 # Chain reading. CHAIN_RPC_URL is the default RPC for a network registered without URLs of its own.
@@ -240,14 +274,17 @@ NOTIFY_RETRY_BACKOFF = envint("NOTIFY_RETRY_BACKOFF", "30")
 # The Django cache: anonymous API throttling counts requests here, so every web process must share
 # it (Redis). Only the no-Redis demo mode (CELERY_TASK_ALWAYS_EAGER=1, one process) falls back to
 # process memory. Keys are prefixed with the database name so deployments sharing a Redis stay apart.
-CACHES = {
+# It fails open (config/cache.py): with Redis down, reads miss, writes are dropped, throttling lets requests
+# through, and a warning is logged; short socket timeouts keep a hung Redis from holding requests up.
+CACHES: dict[str, dict[str, object]] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         if CELERY_TASK_ALWAYS_EAGER
         else {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"attest:{DATABASES['default']['NAME']}",
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}attest:{DATABASES['default']['NAME']}",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     )
 }

@@ -22,7 +22,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Keep last: anything else under /api/v1/ answers a JSON 404 like every other API error.
-    # [\s\S]: a path with a line break in it too (the symbol converter refuses it, "." would not match it).
     re_path(r"^api/v1/(?P<path>[\s\S]*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
 

@@ -18,13 +18,18 @@ demo data) goes through the same function:
   turn degraded at once (docs/publications.md).
 
 Domain services never enqueue work: they return what the follow-up needs (ids, checks, outcomes).
+Every follow-up goes through ``enqueue``: a row in the transactional outbox (``jobs/outbox.py``), written in
+the caller's transaction and relayed to Celery once it commits, so a commit never loses the work it implies,
+even with the broker down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
+from celery import Task
 from django.db import transaction
 
 from attest import review
@@ -36,28 +41,35 @@ from chain.models import Network
 from chain.reorg import ReorgOutcome, reorg_check_network
 from chain.services import stablecoin_ids_of, supply_read_all
 from jobs import tasks
+from jobs.outbox import outbox_enqueue
 from reserves import flags
 from reserves import services as reserves_services
 from reserves.documents import coin_document_refresh
 from reserves.feeds.publisher import feed_publish as feed_post
 from reserves.feeds.publisher import feed_signer
-from reserves.models import Feed, Flag, ReconciliationRun
-from reserves.notifications import deliveries_unsent
+from reserves.models import Feed, Flag, NotificationDelivery, ReconciliationRun
+from reserves.notifications import deliveries_unsent, retry_countdown
 from reserves.selectors import attestations_pinned_on
+
+
+def enqueue(task: Task, calls: Iterable[Sequence[Any]], *, delay: float = 0) -> int:  # type: ignore[type-arg]
+    """Run ``task`` once per argument tuple after the caller's transaction commits (at once outside one).
+
+    Written to the outbox in the caller's transaction; relayed to Celery on commit, or later if the broker
+    is down. ``delay`` holds the messages back that many seconds. Returns the number of calls.
+    """
+    return outbox_enqueue(task.name, calls, delay=delay)
 
 
 def reconcile_on_commit(*, stablecoin_ids: Iterable[int], trigger: str) -> None:
     """Judge each coin again once the caller's transaction commits (at once outside a transaction)."""
-    for pk in stablecoin_ids:
-        transaction.on_commit(lambda pk=pk: tasks.stablecoin_reconcile_task.delay(pk, trigger))  # type: ignore[misc]
+    enqueue(tasks.stablecoin_reconcile_task, [(pk, trigger) for pk in stablecoin_ids])
 
 
 def deliveries_send(*, stablecoin_id: int | None = None, created_before: datetime | None = None) -> int:
     """Enqueue every flag delivery never attempted (of one coin, or all); idempotent, see ``deliveries_unsent``."""
     ids = deliveries_unsent(stablecoin_id=stablecoin_id, created_before=created_before)
-    for pk in ids:
-        tasks.notification_deliver_task.delay(pk)
-    return len(ids)
+    return enqueue(tasks.notification_deliver_task, [(pk,) for pk in ids])
 
 
 def deliveries_send_on_commit(*, stablecoin_id: int) -> None:
@@ -65,11 +77,20 @@ def deliveries_send_on_commit(*, stablecoin_id: int) -> None:
     transaction.on_commit(lambda: deliveries_send(stablecoin_id=stablecoin_id))
 
 
+def delivery_retry_later(*, delivery: NotificationDelivery) -> None:
+    """Try the delivery again after its backoff (NOTIFY_RETRY_BACKOFF x 2^tries so far, at most an hour)."""
+    enqueue(tasks.notification_deliver_task, [(delivery.pk,)], delay=retry_countdown(max(0, delivery.attempts - 1)))
+
+
 def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
-    """Draft -> submitted, then (on commit) the attestation against supply pinned at its as-of instant."""
+    """Draft -> submitted, then (on commit) the attestation against supply pinned at its as-of instant.
+
+    The follow-up is an outbox row in the submit's own transaction: if the broker is down the issuer still
+    sees success, and the pinned run happens once the relay reaches the broker again.
+    """
     with transaction.atomic():
         submitted = attest_services.attestation_submit(user=user, attestation=attestation)
-        transaction.on_commit(lambda: tasks.attestation_reconcile_task.delay(submitted.pk))
+        enqueue(tasks.attestation_reconcile_task, [(submitted.pk,)])
     return submitted
 
 
@@ -139,8 +160,10 @@ def reorg_check(*, network: Network) -> ReorgOutcome:
     """
     outcome = reorg_check_network(network=network)
     reconcile_on_commit(stablecoin_ids=outcome.stablecoin_ids, trigger="supply")
-    for attestation_id in attestations_pinned_on(reading_ids=outcome.orphaned_readings):
-        transaction.on_commit(lambda pk=attestation_id: tasks.attestation_reconcile_task.delay(pk))  # type: ignore[misc]
+    enqueue(
+        tasks.attestation_reconcile_task,
+        [(pk,) for pk in attestations_pinned_on(reading_ids=outcome.orphaned_readings)],
+    )
     if outcome.orphaned_readings:
         outcome.reread = supply_read(network=network)
     return outcome

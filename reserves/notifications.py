@@ -153,7 +153,7 @@ def delivery_attempt(*, delivery: NotificationDelivery, final: bool = False) -> 
     """
     # One sender per delivery at a time (a redelivered task message, or two workers, must not send
     # twice); the status is re-read under the lock.
-    with single_flight(f"delivery:{delivery.pk}", timeout=4 * settings.NOTIFY_TIMEOUT + 30) as mine:
+    with single_flight(f"delivery:{delivery.pk}") as mine:
         if not mine:
             return "retry"
         delivery.refresh_from_db(fields=["status", "attempts"])

@@ -1,8 +1,13 @@
 """`make demo`: anvil, the demo coins, a Celery worker and beat, and the web server, on the embedded defaults.
 
-Everything lives in .demo/ (SQLite database, anvil state, beat schedule). The chain and the
-database are kept together across runs; if either is missing the other is thrown away too, so
-the database never points at contracts that do not exist. Ctrl-C stops everything started here.
+Everything lives in .demo/ (SQLite database, anvil state, beat schedule), or .demo-<PORT>/ for a demo on
+another port than 8000 (``--dir`` or DEMO_DIR to choose). The chain and the database are kept together
+across runs; if either is missing the other is thrown away too, so the database never points at contracts
+that do not exist. Ctrl-C stops everything started here.
+
+Each demo is one instance, named by its port: its Celery queue is ``attest-demo-<PORT>`` and every Redis
+key it writes (Celery's, the locks', the cache's) starts with ``attest-demo-<PORT>:``, so two demos on one
+machine sharing one Redis share no queue and no key.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / ".demo"
 sys.path.insert(0, str(REPO))
 
 from devtools.devchain import DEV_KEY_7, Anvil  # noqa: E402 - needs the repo on sys.path first
@@ -32,15 +36,32 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
+def demo_dir(port: int, chosen: str | None) -> Path:
+    if chosen:
+        return Path(chosen).resolve()
+    return REPO / (".demo" if port == 8000 else f".demo-{port}")
+
+
+def instance_env(port: int, environ: dict[str, str]) -> dict[str, str]:
+    """The queue and Redis key prefix of the demo on ``port`` (an explicit CELERY_QUEUE / REDIS_KEY_PREFIX wins)."""
+    name = f"attest-demo-{port}"
+    return {
+        "CELERY_QUEUE": environ.get("CELERY_QUEUE", name),
+        "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", f"{name}:"),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--dir", default=os.environ.get("DEMO_DIR"), help="where the demo keeps its state")
     parser.add_argument("--block-time", type=int, default=2, help="seconds between demo chain blocks")
     args = parser.parse_args()
 
-    DEMO.mkdir(exist_ok=True)
-    db, state = DEMO / "db.sqlite3", DEMO / "anvil-state.json"
-    log_key = DEMO / "audit-signing-key"
+    home = demo_dir(args.port, args.dir)
+    home.mkdir(exist_ok=True)
+    db, state = home / "db.sqlite3", home / "anvil-state.json"
+    log_key = home / "audit-signing-key"
     if db.exists() != state.exists() or db.exists() != log_key.exists():
         print("demo: chain state, database and log key are out of step; starting afresh")
         db.unlink(missing_ok=True)
@@ -54,7 +75,7 @@ def main() -> int:
     anvil = Anvil(
         chain_id=31337,
         state_path=state,
-        cache_path=DEMO / "anvil-cache",
+        cache_path=home / "anvil-cache",
         extra_args=["--preserve-historical-states"],
     )
     print(f"demo: anvil (chain 31337) at {anvil.url}")
@@ -64,7 +85,7 @@ def main() -> int:
         DATABASE_URL=f"sqlite:///{db}",
         CHAIN_RPC_URL=anvil.url,
         REDIS_URL=redis_url,
-        CELERY_QUEUE=env.get("CELERY_QUEUE", "attest-demo"),
+        **instance_env(args.port, env),
         SUPPLY_READ_INTERVAL=env.get("SUPPLY_READ_INTERVAL", "15"),
         RECONCILE_INTERVAL=env.get("RECONCILE_INTERVAL", "60"),
         FEED_INTERVAL=env.get("FEED_INTERVAL", "30"),
@@ -113,21 +134,38 @@ def main() -> int:
             children.append(subprocess.Popen([*manage, "runperiodic"], env=env, cwd=REPO))
         else:
             celery = [python, "-m", "celery", "-A", "config"]
+            # prefork (one process): the only pool that enforces the tasks' time limits.
             children.append(
                 subprocess.Popen(
-                    [*celery, "worker", "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+                    [
+                        *celery,
+                        "worker",
+                        "--pool",
+                        "prefork",
+                        "--concurrency",
+                        "1",
+                        "--hostname",
+                        f"worker-{args.port}@%h",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "-l",
+                        "WARNING",
+                    ],
                     env=env,
                     cwd=REPO,
                 )
             )
             children.append(
                 subprocess.Popen(
-                    [*celery, "beat", "-l", "WARNING", "--schedule", str(DEMO / "celerybeat-schedule")],
+                    [*celery, "beat", "-l", "WARNING", "--schedule", str(home / "celerybeat-schedule")],
                     env=env,
                     cwd=REPO,
                 )
             )
-            print(f"demo: Celery worker and beat on {redis_url} (queue {env['CELERY_QUEUE']})")
+            print(
+                f"demo: Celery worker and beat on {redis_url} (queue {env['CELERY_QUEUE']}, "
+                f"Redis keys {env['REDIS_KEY_PREFIX']}*)"
+            )
         children.append(
             subprocess.Popen([*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"], env=env, cwd=REPO)
         )
@@ -150,7 +188,7 @@ def main() -> int:
         return 1
     finally:
         stop()
-        shutil.rmtree(DEMO / "anvil-cache", ignore_errors=True)
+        shutil.rmtree(home / "anvil-cache", ignore_errors=True)
 
 
 if __name__ == "__main__":

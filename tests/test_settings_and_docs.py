@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _settings_env_vars() -> set[str]:
     source = (REPO / "config" / "settings.py").read_text()
-    names = set(re.findall(r'\benv(?:bool|int|secret)?\(\s*"([A-Z0-9_]+)"', source))
+    names = set(re.findall(r'\benv(?:bool|int|float|secret)?\(\s*"([A-Z0-9_]+)"', source))
     assert names, "no env() calls found: did the helpers get renamed?"
     return names
 

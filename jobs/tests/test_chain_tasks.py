@@ -7,9 +7,10 @@ from celery import current_app
 
 from attest.locks import single_flight
 from attest.models import Stablecoin
-from chain.models import SupplyReading
+from chain.models import Network, SupplyReading
 from chain.tests.helpers import coin, deployment, network
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
+from jobs.models import OutboxMessage
 from jobs.tasks import read_all_networks_task, read_network_task
 from reserves.models import ReconciliationRun
 
@@ -33,11 +34,16 @@ def test_the_scheduled_read_enqueues_one_task_per_network_only_on_commit(
     network(chain_b_snapshot, name="other")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert read_all_networks_task() == 2
-    assert len(callbacks) == 2
+    # Two outbox messages in the caller's transaction, one relay once it commits.
+    assert sorted(m.args[0] for m in OutboxMessage.objects.filter(task=read_network_task.name)) == sorted(
+        Network.objects.values_list("pk", flat=True)
+    )
+    assert not OutboxMessage.objects.filter(sent_at__isnull=False).exists()
+    assert len(callbacks) == 1
 
 
 def test_a_network_is_read_by_one_task_at_a_time(usdx):
-    with single_flight(f"read-network:{usdx.pk}", timeout=30) as mine_:
+    with single_flight(f"read-network:{usdx.pk}", lease=30) as mine_:
         assert mine_
         assert read_network_task(usdx.pk) == 0  # another worker holds the network: nothing read
     assert not SupplyReading.objects.exists()

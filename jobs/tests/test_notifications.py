@@ -16,7 +16,9 @@ from celery import current_app
 from django.core import mail
 from django.core.management import call_command
 
+from jobs.models import OutboxMessage
 from jobs.tasks import notification_deliver_task
+from jobs.tests.outbox_helpers import outbox_drain
 from reserves.models import DeliveryStatus, Flag, NotificationDelivery, NotificationEndpoint
 from reserves.notifications import SIGNATURE_HEADER, TIMESTAMP_HEADER, notifications_queue, signature_verify
 
@@ -108,6 +110,10 @@ def test_it_signs_the_body_and_retries_5xx_until_delivered(receiver, flag, setti
     [delivery] = notifications_queue(flag=flag, event="flag.opened")
     receiver.statuses = [500, 503]
     notification_deliver_task.apply(args=(delivery.pk,))
+    # Each retry is an outbox message held back by its countdown (30 s, then 60 s), never a Celery countdown.
+    waiting = OutboxMessage.objects.get(task=notification_deliver_task.name, done_at__isnull=True)
+    assert 25 <= (waiting.not_before - waiting.created_at).total_seconds() <= 35
+    assert outbox_drain() == 2
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 3, 200)
     assert [r["valid"] for r in receiver.requests] == [True, True, True]
@@ -145,6 +151,7 @@ def test_it_gives_up_on_transport_errors_after_the_last_retry(flag, settings):
     _webhook(url)
     [delivery] = notifications_queue(flag=flag, event="flag.opened")
     notification_deliver_task.apply(args=(delivery.pk,))
+    outbox_drain()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, None)
     assert "ConnectionError" in delivery.last_error

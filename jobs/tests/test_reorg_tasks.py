@@ -87,7 +87,7 @@ def test_the_indexer_will_not_continue_from_an_orphaned_cursor_and_its_task_rewi
 
 def test_a_second_indexing_run_on_the_same_network_at_the_same_time_does_nothing(chain_snapshot, network, token):  # noqa: F811 - the imported fixture
     send(chain_snapshot.rpc, token.address, "mint(address,uint256)", [ALICE, 5], sender=OWNER)
-    with single_flight(f"ledger-index:{network.pk}", timeout=30) as mine_:
+    with single_flight(f"ledger-index:{network.pk}", lease=30) as mine_:
         assert mine_
         assert ledger_index_network_task(network.pk) == 0
     assert not LedgerEntry.objects.exists()

@@ -82,13 +82,16 @@ def test_resolving_a_flag_writes_its_delivery_and_the_workflow_sends_it_on_commi
     assert workflows.deliveries_send(stablecoin_id=flag.stablecoin_id) == 0
 
 
-def test_the_sweep_sends_a_delivery_whose_enqueue_was_lost_and_leaves_fresh_ones_to_their_workflow(flag, eager_tasks):
+def test_the_sweep_sends_a_delivery_whose_enqueue_was_lost_and_leaves_fresh_ones_to_their_workflow(
+    flag, eager_tasks, django_capture_on_commit_callbacks
+):
     flag_resolve_manually(flag=flag, user=regulator(), reason="topped up")  # the service alone: rows, no sending
     [delivery] = NotificationDelivery.objects.filter(event="flag.resolved")
     assert deliveries_unsent(stablecoin_id=flag.stablecoin_id) == [delivery.pk]
     assert notifications_sweep_task() == 0  # too fresh: its workflow may still be about to send it
     NotificationDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    assert notifications_sweep_task() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_sweep_task() == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
     assert deliveries_unsent() == []

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from chain.rpc import RpcError
-from jobs.tasks import feeds_publish_all_task, read_all_networks_task, reconcile_all_task
+from jobs.tasks import feeds_publish_all_task, outbox_relay_task, read_all_networks_task, reconcile_all_task
 from reserves.feeds.onchain import FeedError
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         while True:
             try:
                 read_all_networks_task.delay()
+                outbox_relay_task.delay()  # held-back outbox messages (notification retries) that are due
                 if time.monotonic() - last_reconcile >= settings.RECONCILE_INTERVAL:
                     reconcile_all_task.delay()
                     last_reconcile = time.monotonic()
