@@ -54,6 +54,16 @@ def require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
         raise PermissionDenied("only this coin's issuer staff may attest for it")
 
 
+def _next_version(stablecoin: Stablecoin) -> int:
+    """The number after the last filed version, unless a draft holds it: abandoned drafts that were deleted
+    leave no gap, so the first real filing after them is not "v4". The version is signed, so it is fixed here."""
+    versions = Attestation.objects.filter(stablecoin=stablecoin)
+    filed = versions.exclude(status=AttestationStatus.DRAFT).aggregate(v=Max("version"))["v"] or 0
+    if not versions.filter(version=filed + 1).exists():
+        return filed + 1
+    return (versions.aggregate(v=Max("version"))["v"] or 0) + 1
+
+
 def lock_draft(attestation: Attestation) -> Attestation:
     """The draft's row, locked for this transaction; refuses anything no longer a draft."""
     locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
@@ -127,8 +137,7 @@ def attestation_create(
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
         Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
-        last = Attestation.objects.filter(stablecoin=stablecoin).aggregate(v=Max("version"))["v"] or 0
-        attestation = Attestation(stablecoin=stablecoin, version=last + 1, created_by=user)  # type: ignore[misc]
+        attestation = Attestation(stablecoin=stablecoin, version=_next_version(stablecoin), created_by=user)  # type: ignore[misc]
         _write_contents(
             attestation,
             as_of=as_of,
@@ -293,6 +302,30 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
     return attestation
 
 
+def attestation_draft_delete(*, user: User, attestation: Attestation) -> None:
+    """An abandoned draft removed, with its lines and report; a filed version is never deleted (it is amended)."""
+    require_issuer_staff(user, attestation.stablecoin)
+    with transaction.atomic():
+        locked = lock_draft(attestation)
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.draft_deleted",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={
+                "stablecoin": locked.stablecoin.symbol,
+                "version": locked.version,
+                "document_sha256": locked.document_sha256,
+            },
+        )
+        document = locked.document.name if locked.document else ""
+        locked.delete()
+        if document:
+            # The file goes only once the deletion has committed.
+            storage = locked.document.storage
+            transaction.on_commit(lambda: storage.delete(document))
+
+
 def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> Attestation:
     """A new draft version that supersedes a submitted attestation, starting from a copy of it."""
     require_issuer_staff(user, attestation.stablecoin)
@@ -306,11 +339,10 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
         Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
         if Attestation.objects.filter(supersedes=attestation).exists():
             raise ValidationError("This version has been amended already; amend the newest version.")
-        last = Attestation.objects.filter(stablecoin_id=attestation.stablecoin_id).aggregate(v=Max("version"))["v"]
         old = attestation_input(attestation)
         amended = Attestation(
             stablecoin=attestation.stablecoin,
-            version=(last or 0) + 1,
+            version=_next_version(attestation.stablecoin),
             supersedes=attestation,
             amendment_reason=reason.strip(),
             created_by=user,  # type: ignore[misc]

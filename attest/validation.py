@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import available_timezones
 
+from iso3166 import countries_by_alpha2
+
 from attest.exact import exact_arithmetic
 from attest.models import (
     MONEY_DIGITS,
@@ -47,6 +49,10 @@ MAX_ISSUER_FIGURES = 50
 CHAIN_ID_MAX = 2**63 - 1  # the column is a bigint
 # Profiles whose reports need the CEO's and CFO's certification (GENIUS Act monthly reports, regulation.md §11.5).
 CERTIFYING_PROFILES = {Profile.US_GENIUS}
+# Dates outside these bounds are typing slips (an issue date in 1066, a maturity in 3024), not reserves.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_MATURITY_YEARS = 100
+OLDEST_AS_OF_YEARS = 10
 
 
 @cache
@@ -202,8 +208,13 @@ def holding_errors(h: HoldingInput, *, as_of: datetime | None = None) -> Errors:
     add("valuation_method", _choice(h.valuation_method, ValuationMethod.choices, required=True))
     if h.currency not in iso4217_codes():
         add("currency", f"{shown(h.currency)} is not an ISO 4217 currency code.")
-    if h.custodian_country and not (len(h.custodian_country) == 2 and h.custodian_country.isalpha()):
-        add("custodian_country", "Two letters: an ISO 3166 country code such as US or HK.")
+    if h.custodian_country and h.custodian_country not in countries_by_alpha2:
+        add(
+            "custodian_country",
+            f"{shown(h.custodian_country)} is not an ISO 3166 country code (two capitals, e.g. US or HK).",
+        )
+    for name in ("issue_date", "acquisition_date", "maturity_date"):
+        add(name, _implausible(getattr(h, name), as_of))
     add("market_value", amount_error(h.market_value))
     add("face_value", amount_error(h.face_value))
     add("repo_collateral_value", amount_error(h.repo_collateral_value))
@@ -256,6 +267,20 @@ def stated_total_errors(*, currency: str, stated: Decimal | None, holdings: Sequ
     return {}
 
 
+def _implausible(value: date | None, as_of: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value < EARLIEST_DATE:
+        return f"{value.isoformat()} is before {EARLIEST_DATE.year}: check the year."
+    if as_of is None:
+        return None
+    anchor = as_of.date()
+    latest = anchor.replace(year=anchor.year + LATEST_MATURITY_YEARS, day=min(anchor.day, 28))
+    if value > latest:
+        return f"{value.isoformat()} is more than {LATEST_MATURITY_YEARS} years after the as-of date: check the year."
+    return None
+
+
 def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
     """Everything a draft must satisfy to be saved: each field and each line on its own terms."""
     d = data.details
@@ -276,6 +301,8 @@ def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
         errors["as_of"] = [message]
     elif data.as_of > now:
         errors["as_of"] = ["The as-of time is in the future."]
+    elif data.as_of.year < now.year - OLDEST_AS_OF_YEARS:
+        errors["as_of"] = [f"The as-of time is more than {OLDEST_AS_OF_YEARS} years ago: check the year."]
     if message := text_problem(data.as_of_timezone, max_length=_max_length(Attestation, "as_of_timezone")):
         errors["as_of_timezone"] = [message]
     elif data.as_of_timezone not in time_zones():
@@ -288,6 +315,9 @@ def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
         ("opinion", Opinion.choices),
     ):
         if name not in errors and (message := _choice(getattr(d, name), choices, required=False)):
+            errors[name] = [message]
+    for name in ("period_start", "period_end"):
+        if message := _implausible(getattr(d, name), data.as_of if data.as_of.tzinfo else None):
             errors[name] = [message]
     if d.period_start and d.period_end and d.period_end < d.period_start:
         errors["period_end"] = ["The period ends before it starts."]
