@@ -52,8 +52,10 @@ def parse_amount(text: str) -> Decimal:
 def date_problem(value: date) -> str | None:
     """Why a parsed date (or the date of an instant) is not acceptable, or None."""
     day = value.date() if isinstance(value, datetime) else value
-    if not DATE_MIN <= day <= DATE_MAX:
-        return f"Give a date between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}."
+    if day < DATE_MIN:
+        return f"{day.isoformat()} is before {DATE_MIN.year}: check the year."
+    if day > DATE_MAX:
+        return f"{day.isoformat()} is after {DATE_MAX.year}: check the year."
     return None
 
 

@@ -172,16 +172,16 @@ def _max_length(model: type[Holding] | type[Attestation], name: str) -> int | No
     return length
 
 
-def _text_and_date_errors(record: object, model: type[Holding] | type[Attestation]) -> Errors:
+def _text_and_date_errors(record: object, model: type[Holding] | type[Attestation], *, dates: bool = True) -> Errors:
     """Every text field within its column and free of control characters; every date within range."""
     errors: Errors = {}
     for name in record.__dataclass_fields__:  # type: ignore[attr-defined]
         value = getattr(record, name)
         if isinstance(value, str):
             message = text_problem(value, max_length=_max_length(model, name))
-        elif isinstance(value, datetime):
+        elif isinstance(value, datetime) and dates:
             message = instant_problem(value)
-        elif isinstance(value, date):
+        elif isinstance(value, date) and dates:
             message = date_problem(value)
         else:
             continue
@@ -192,7 +192,7 @@ def _text_and_date_errors(record: object, model: type[Holding] | type[Attestatio
 
 def holding_errors(h: HoldingInput, *, as_of: datetime | None = None) -> Errors:
     """A single line's errors, keyed by field name."""
-    errors: Errors = _text_and_date_errors(h, Holding)
+    errors: Errors = _text_and_date_errors(h, Holding, dates=False)
     if errors:
         return errors  # the other checks compare these values; refused ones would only add noise
 
@@ -214,7 +214,9 @@ def holding_errors(h: HoldingInput, *, as_of: datetime | None = None) -> Errors:
             f"{shown(h.custodian_country)} is not an ISO 3166 country code (two capitals, e.g. US or HK).",
         )
     for name in ("issue_date", "acquisition_date", "maturity_date"):
-        add(name, _implausible(getattr(h, name), as_of))
+        # Plausible against the as-of first; the hard bound (attest/parsing.py) when there is no as-of (CSV rows).
+        value = getattr(h, name)
+        add(name, _implausible(value, as_of) or (date_problem(value) if value else None))
     add("market_value", amount_error(h.market_value))
     add("face_value", amount_error(h.face_value))
     add("repo_collateral_value", amount_error(h.repo_collateral_value))
@@ -317,7 +319,9 @@ def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
         if name not in errors and (message := _choice(getattr(d, name), choices, required=False)):
             errors[name] = [message]
     for name in ("period_start", "period_end"):
-        if message := _implausible(getattr(d, name), data.as_of if data.as_of.tzinfo else None):
+        if name not in errors and (
+            message := _implausible(getattr(d, name), data.as_of if data.as_of.tzinfo else None)
+        ):
             errors[name] = [message]
     if d.period_start and d.period_end and d.period_end < d.period_start:
         errors["period_end"] = ["The period ends before it starts."]

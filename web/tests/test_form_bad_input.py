@@ -21,7 +21,7 @@ def fullwidth(text: str) -> str:
         ("holdings-0-market_value", fullwidth("600"), "not a decimal number"),
         ("holdings-0-market_value", "0E-1000000", "not a decimal number"),
         ("holdings-0-market_value", "sNaN", "not a decimal number"),
-        ("holdings-1-maturity_date", "0001-01-01", "between 1900-01-01 and 2999-12-31"),
+        ("holdings-1-maturity_date", "0001-01-01", "0001-01-01 is before 1900: check the year."),
         ("holdings-1-maturity_date", fullwidth("2027-01-01"), "not a date"),
         ("figures-0-chain_id", fullwidth("1"), "not a whole number"),
     ],
@@ -52,12 +52,13 @@ def test_a_report_is_stored_only_when_its_attestation_commits(
         response = client.post("/attestations/new/", failing)
     assert response.status_code == 200 and "Sign the attestation" in response.content.decode()
     assert not Attestation.objects.exists()
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    # No report stored; the form keeps the chosen file under pending/ for the next try (web/uploads.py).
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and "pending" not in p.parts] == []
     saved = {**_form(alpha), "document": SimpleUploadedFile("r.pdf", PDF, "application/pdf")}
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/attestations/new/", saved).status_code == 302
     attestation = Attestation.objects.get()
-    stored = [p for p in tmp_path.rglob("*") if p.is_file()]
+    stored = [p for p in tmp_path.rglob("*") if p.is_file() and "pending" not in p.parts]
     assert [p.name for p in stored] == [f"{attestation.document_sha256}.pdf"] and stored[0].read_bytes() == PDF
     download = client.get(f"/attestations/{attestation.pk}/document/")
     assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
