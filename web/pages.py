@@ -264,12 +264,14 @@ def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_index(request: HttpRequest) -> HttpResponse:
     """Every published coin, worst verdict first is the overview's; here by symbol, as the landing page."""
     return render(request, "reserves/home.html", {"states": coin_states(published_only=True), "index": True})
 
 
 @require_GET
+@throttled
 def public_report(request: HttpRequest, symbol: str) -> FileResponse:
     """The accountant's report of the attestation a published coin's answer relies on, as filed.
 

@@ -28,9 +28,9 @@ class PageThrottle(AnonRateThrottle):
         return rate or None
 
 
-def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def throttled(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         throttle = PageThrottle()
         try:
             allowed = throttle.allow_request(request, None)  # type: ignore[arg-type]
