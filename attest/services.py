@@ -30,9 +30,11 @@ from attest.models import (
     SignerRole,
     Stablecoin,
 )
+from attest.parsing import TEXT_MAX_CHARS, text_problem
 from attest.selectors import user_issuer_id, user_role
 from attest.signing import attestation_payload, payload_sha256
 from attest.validation import (
+    MAX_HOLDINGS,
     AttestationDetails,
     AttestationInput,
     HoldingInput,
@@ -207,10 +209,15 @@ def attestation_holdings_add(
         attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
     )
     data.holdings = holdings
-    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.startswith("holdings.")}
+    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.split(".")[0] == "holdings"}
     _raise(errors)
     with transaction.atomic():
         locked = lock_draft(attestation)
+        if (count := locked.holdings.count()) + len(holdings) > MAX_HOLDINGS:
+            message = (
+                f"At most {MAX_HOLDINGS} holding lines: this draft has {count}, and {len(holdings)} more were sent."
+            )
+            raise ValidationError({"holdings": [message]})
         start = (locked.holdings.aggregate(n=Max("line"))["n"] or 0) + 1
         created = Holding.objects.bulk_create(
             [Holding(attestation=locked, line=start + i, **asdict(h)) for i, h in enumerate(holdings)]
@@ -324,6 +331,8 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
     require_issuer_staff(user, attestation.stablecoin)
     if not reason.strip():
         raise ValidationError({"amendment_reason": ["Say why the attestation is amended."]})
+    if problem := text_problem(reason, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"amendment_reason": [problem]})
     if attestation.status == AttestationStatus.DRAFT:
         raise ValidationError("A draft is edited, not amended.")
     with transaction.atomic():
