@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.issuer import AmountField, _Api, _flatten, error_response
+from api.issuer import ERRORS, FREE_FORM, _Api, _flatten, error_response
+from api.issuer_serializers import AmountField
 from attest.confirmations import (
     confirmation_payload,
     confirmation_typed_data,
@@ -45,11 +47,15 @@ class IsCustodian(BasePermission):
 
 
 class RedemptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    request_id = serializers.CharField(max_length=100)
-    received_at = serializers.DateTimeField()
-    amount = AmountField()
-    settled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    fee = AmountField(required=False, allow_null=True, default=None)
+    request_id = serializers.CharField(max_length=100, help_text="the issuer's own reference, unique per coin")
+    received_at = serializers.DateTimeField(help_text="when the request was received, ISO 8601 with an offset")
+    amount = AmountField(help_text="tokens to redeem, a decimal string")
+    settled_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="when it was paid out; null while open"
+    )
+    fee = AmountField(
+        required=False, allow_null=True, default=None, help_text="the fee charged in the coin's currency, or null"
+    )
 
 
 def redemption_json(r: Redemption) -> dict[str, Any]:
@@ -63,10 +69,23 @@ def redemption_json(r: Redemption) -> dict[str, Any]:
     }
 
 
+class RedemptionOutputSerializer(RedemptionSerializer):
+    stablecoin = serializers.CharField(help_text="the coin's symbol")
+
+
+class RedemptionBatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    stablecoin = serializers.CharField(help_text="the coin's symbol")
+    redemptions = RedemptionSerializer(many=True, help_text="the batch, recorded all or nothing")
+
+
 class RedemptionsApi(_Api):
     permission_classes = [IsAuthenticated, IsIssuerStaff]
     parser_classes = [JSONParser, MultiPartParser]
 
+    @extend_schema(
+        summary="Redemptions the issuer reported, newest first (``?stablecoin=SYMBOL`` for one coin)",
+        responses={200: RedemptionOutputSerializer(many=True), **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         rows = Redemption.objects.filter(stablecoin__in=stablecoins_attestable_by(request.user)).select_related(
             "stablecoin"
@@ -75,6 +94,11 @@ class RedemptionsApi(_Api):
             rows = rows.filter(stablecoin__symbol=symbol)
         return Response([redemption_json(r) for r in rows[:1000]])
 
+    @extend_schema(
+        summary="Report a batch of redemptions (JSON, or multipart with a CSV file), all or nothing",
+        request=RedemptionBatchSerializer,
+        responses={201: FREE_FORM, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         coin = stablecoins_attestable_by(request.user).filter(symbol=request.data.get("stablecoin", "")).first()
         if coin is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from attest.audit import audit_append
 from attest.models import Attestation, AttestationStatus, ReviewComment, Role
+from attest.parsing import TEXT_MAX_CHARS, text_problem
 from attest.selectors import user_issuer_id, user_role
 
 User = AbstractBaseUser | AnonymousUser
@@ -39,6 +40,8 @@ def comment_add(*, user: User, attestation: Attestation, body: str) -> ReviewCom
         raise PermissionDenied("you may not comment on this attestation")
     if not body.strip():
         raise ValidationError({"body": ["Write a comment."]})
+    if problem := text_problem(body, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"body": [problem]})
     with transaction.atomic():
         comment = ReviewComment.objects.create(attestation=attestation, author=user, body=body.strip())  # type: ignore[misc]
         audit_append(
@@ -98,6 +101,8 @@ def attestation_review(*, user: User, attestation: Attestation, decision: str, c
         raise ValidationError({"decision": [f"Choose one of: {', '.join(DECISIONS)}."]})
     if decision != AttestationStatus.ACCEPTED and not comment.strip():
         raise ValidationError({"comment": ["Say why, so the issuer can act on it."]})
+    if problem := text_problem(comment, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"comment": [problem]})
     with transaction.atomic():
         # A conditional UPDATE: two regulators deciding at once cannot both win.
         changed = Attestation.objects.filter(pk=attestation.pk, status=AttestationStatus.SUBMITTED).update(

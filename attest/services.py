@@ -30,9 +30,11 @@ from attest.models import (
     SignerRole,
     Stablecoin,
 )
+from attest.parsing import TEXT_MAX_CHARS, text_problem
 from attest.selectors import user_issuer_id, user_role
 from attest.signing import attestation_payload, payload_sha256
 from attest.validation import (
+    MAX_HOLDINGS,
     AttestationDetails,
     AttestationInput,
     HoldingInput,
@@ -64,7 +66,7 @@ def _next_version(stablecoin: Stablecoin) -> int:
 
 def lock_draft(attestation: Attestation) -> Attestation:
     """The draft's row, locked for this transaction; refuses anything no longer a draft."""
-    locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
+    locked = Attestation.objects.select_for_update(no_key=True).filter(pk=attestation.pk).first()
     if locked is None or locked.status != AttestationStatus.DRAFT:
         raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
     return locked
@@ -134,7 +136,7 @@ def attestation_create(
     _check_auditor(details.auditor_id)
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
-        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
         attestation = Attestation(stablecoin=stablecoin, version=_next_version(stablecoin), created_by=user)  # type: ignore[misc]
         _write_contents(
             attestation,
@@ -207,10 +209,15 @@ def attestation_holdings_add(
         attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
     )
     data.holdings = holdings
-    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.startswith("holdings.")}
+    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.split(".")[0] == "holdings"}
     _raise(errors)
     with transaction.atomic():
         locked = lock_draft(attestation)
+        if (count := locked.holdings.count()) + len(holdings) > MAX_HOLDINGS:
+            message = (
+                f"At most {MAX_HOLDINGS} holding lines: this draft has {count}, and {len(holdings)} more were sent."
+            )
+            raise ValidationError({"holdings": [message]})
         start = (locked.holdings.aggregate(n=Max("line"))["n"] or 0) + 1
         created = Holding.objects.bulk_create(
             [Holding(attestation=locked, line=start + i, **asdict(h)) for i, h in enumerate(holdings)]
@@ -324,10 +331,12 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
     require_issuer_staff(user, attestation.stablecoin)
     if not reason.strip():
         raise ValidationError({"amendment_reason": ["Say why the attestation is amended."]})
+    if problem := text_problem(reason, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"amendment_reason": [problem]})
     if attestation.status == AttestationStatus.DRAFT:
         raise ValidationError("A draft is edited, not amended.")
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=attestation.stablecoin_id)
         if Attestation.objects.filter(supersedes=attestation).exists():
             raise ValidationError("This version has been amended already; amend the newest version.")
         old = attestation_input(attestation)

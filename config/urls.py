@@ -30,8 +30,8 @@ urlpatterns = [
     path("attestations/", include("web.issuer_urls")),
     path("regulator/", include("web.regulator_urls")),
     path("coins/", public_index, name="public_index"),
-    path("coins/<str:symbol>/", public_coin, name="public_coin"),
-    path("coins/<str:symbol>/report/", public_report, name="public_report"),
+    path("coins/<slug:symbol>/", public_coin, name="public_coin"),
+    path("coins/<slug:symbol>/report/", public_report, name="public_report"),
     path("api/v1/", include("api.urls")),
     path("api/v1/", include("api.issuer_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -40,4 +40,5 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<path>[\s\S]*)$", NotFoundApi.as_view(), name="api-not-found"),
 ]
 
+handler400 = "api.errors.bad_request"
 handler500 = "api.errors.server_error"

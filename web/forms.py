@@ -7,13 +7,15 @@ and `attach_errors` puts each against its field.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import EMPTY_VALUES
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +34,18 @@ from attest.models import (
     Stablecoin,
     ValuationMethod,
 )
+from attest.parsing import parse_amount, parse_date, parse_instant, parse_integer
 from attest.selectors import auditors, stablecoins_attestable_by
-from attest.validation import TOKEN_DIGITS, TOKEN_PLACES, AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import (
+    CHAIN_ID_MAX,
+    MAX_HOLDINGS,
+    MAX_ISSUER_FIGURES,
+    TOKEN_DIGITS,
+    TOKEN_PLACES,
+    AttestationDetails,
+    HoldingInput,
+    IssuerFigureInput,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -49,9 +61,48 @@ COMMON_ZONES = [
 ]
 ZONES = frozenset(available_timezones())
 ZONE_CHOICES = COMMON_ZONES + sorted(ZONES - set(COMMON_ZONES))
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 BLANK = ("", "—")
 YES_NO = [BLANK, ("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
+
+
+def _parsed(parse: Callable[[str], Any], value: Any, empty: Any) -> Any:
+    if value in EMPTY_VALUES:
+        return empty
+    try:
+        return parse(str(value))
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+# The fields below parse with attest/parsing.py, as the issuer API and the CSV import do, so the
+# same text is accepted or refused alike everywhere (Django's own parsers take fullwidth digits,
+# NaN, sNaN and exponents).
+class AmountField(forms.DecimalField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_amount, value, None)
+
+
+class WholeNumberField(forms.IntegerField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_integer, value, None)
+
+
+class DayField(forms.DateField):
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        parsed: date | None = _parsed(parse_date, value, None)
+        return parsed
+
+
+class InstantField(forms.DateTimeField):
+    """A wall-clock date-time; AttestationForm.clean puts it in the chosen zone."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        parsed: datetime | None = _parsed(parse_instant, value, None)
+        return parsed
 
 
 def _choices(choices: list[tuple[str, str]]) -> list[tuple[str, StrOrPromise]]:
@@ -60,17 +111,16 @@ def _choices(choices: list[tuple[str, str]]) -> list[tuple[str, StrOrPromise]]:
 
 
 def _datetime(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return InstantField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-        input_formats=DATETIME_FORMATS,
     )
 
 
 def _date(label: StrOrPromise) -> forms.DateField:
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    return DayField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _yes_no(label: StrOrPromise) -> forms.TypedChoiceField:
@@ -80,7 +130,7 @@ def _yes_no(label: StrOrPromise) -> forms.TypedChoiceField:
 
 
 def _money(label: StrOrPromise, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    return AmountField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
 
 class AttestationForm(forms.Form):
@@ -222,7 +272,7 @@ class HoldingForm(forms.Form):
     currency = CurrencyField(label=gettext_lazy("Currency"), max_length=3)
     face_value = _money(gettext_lazy("Face value"))
     market_value = _money(gettext_lazy("Market value"), required=True)
-    fx_rate = forms.DecimalField(label=gettext_lazy("FX rate"), required=False, max_digits=20, decimal_places=10)
+    fx_rate = AmountField(label=gettext_lazy("FX rate"), required=False, max_digits=20, decimal_places=10)
     regulator_approval_ref = forms.CharField(
         label=gettext_lazy("Currency approval ref"), max_length=100, required=False
     )
@@ -272,8 +322,8 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 
 class IssuerFigureForm(forms.Form):
-    chain_id = forms.IntegerField(label=gettext_lazy("Chain id"), min_value=1)
-    outstanding = forms.DecimalField(
+    chain_id = WholeNumberField(label=gettext_lazy("Chain id"), min_value=1, max_value=CHAIN_ID_MAX)
+    outstanding = AmountField(
         label=gettext_lazy("Tokens outstanding"), max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES
     )
 
@@ -281,8 +331,8 @@ class IssuerFigureForm(forms.Form):
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])
 
 
-HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=500, validate_max=True)
-IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=50, validate_max=True)
+HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=MAX_HOLDINGS, validate_max=True)
+IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=MAX_ISSUER_FIGURES, validate_max=True)
 
 
 def formset_inputs(formset: BaseFormSet[Any]) -> list[Any]:

@@ -302,7 +302,7 @@ def attestation_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attestation_document(request: HttpRequest, pk: int) -> FileResponse:
     attestation = _visible(request, pk)
-    if not attestation.document:
+    if not attestation.document or not attestation.document.storage.exists(attestation.document.name):
         raise Http404("no report uploaded")
     name = f"{attestation.stablecoin.symbol}-v{attestation.version}-{attestation.document_sha256[:12]}.pdf"
     return FileResponse(attestation.document.open("rb"), as_attachment=True, filename=name)

@@ -40,6 +40,7 @@ from web.overview import (
     overview_row_json,
     overview_rows,
 )
+from web.throttle import throttled
 
 
 def _require_regulator(request: HttpRequest) -> None:
@@ -253,6 +254,7 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
     """The transparency page of a published coin: no login, the publication the public API serves."""
     page = coin_page(symbol=symbol.upper(), published_only=True, regulator=False)
@@ -262,12 +264,14 @@ def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_index(request: HttpRequest) -> HttpResponse:
     """Every published coin, worst verdict first is the overview's; here by symbol, as the landing page."""
     return render(request, "reserves/home.html", {"states": coin_states(published_only=True), "index": True})
 
 
 @require_GET
+@throttled
 def public_report(request: HttpRequest, symbol: str) -> FileResponse:
     """The accountant's report of the attestation a published coin's answer relies on, as filed.
 

@@ -11,8 +11,10 @@ from attest.models import Role
 from attest.selectors import user_role
 from reserves.readmodel import coin_states
 from web.middleware import COOKIE, ZONES
+from web.throttle import throttled
 
 
+@throttled
 def home(request: HttpRequest) -> HttpResponse:
     role = user_role(request.user)
     if role == Role.REGULATOR:

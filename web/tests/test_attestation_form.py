@@ -168,7 +168,10 @@ def test_it_shows_rule_errors_beside_parse_errors(issuer_alice, alpha):
     data = _form(alpha, as_of=future, **{"holdings-0-market_value": "lots", "holdings-1-currency": "XYZ"})
     response = login(issuer_alice).post("/attestations/new/", data)
     form, rows = response.context["form"], response.context["holdings"]
-    assert rows.forms[0].errors["market_value"] == ["Enter a number."]
+    # The same words as the issuer API and the CSV import: one parser (attest/parsing.py).
+    assert rows.forms[0].errors["market_value"] == [
+        "'lots' is not a decimal number (use 1234.56, no thousands separators)."
+    ]
     assert "not an ISO 4217" in rows.forms[1].errors["currency"][0]
     assert form.errors["as_of"] == ["The as-of time is in the future."]
     assert Attestation.objects.count() == 0
