@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/attest
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test lint fmt install contracts clean
+.PHONY: demo test lint fmt install contracts clean messages
 
 # Reinstalls only when pyproject.toml, requirements.lock or package-lock.json change.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -21,7 +21,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# The translation catalogues (locale/*/LC_MESSAGES/django.po) compiled to .mo (ignored by git); needs GNU gettext.
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+install: $(VENV)/.installed node_modules/.installed messages
 
 demo: install
 	$(PY) scripts/demo.py --port $(PORT)

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from django.db.models import BigIntegerField
 from django.db.models.functions import Cast, Extract, Floor
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -25,7 +23,8 @@ from api.serializers import (
     StablecoinSerializer,
     SupplySerializer,
 )
-from attest.models import Stablecoin
+from attest.models import Profile, Stablecoin
+from attest.parsing import as_utc, parse_date, parse_instant, shown
 from reserves import selectors as api_selectors
 from reserves.documents import CoinAnswer, coin_answers
 from reserves.readmodel import coin_state, publication_history, supply_table
@@ -135,25 +134,32 @@ class StablecoinDetailApi(CachedApiView):
 
 
 def _instant(request: Request, name: str, *, end: bool) -> datetime | None:
+    """A date-time or a whole day, parsed as every other input is (attest/parsing.py), in UTC."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
     try:
-        parsed = parse_datetime(raw)
-        if parsed is None:
+        if len(raw.strip()) == len("YYYY-MM-DD"):
             day = parse_date(raw)
-            if day is not None:
-                parsed = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise exceptions.ValidationError({name: ["expected an ISO 8601 date or date-time"]})
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, UTC)
-    return parsed
+            return datetime.combine(day, datetime.max.time() if end else datetime.min.time(), tzinfo=UTC)
+        return as_utc(parse_instant(raw))
+    except ValueError as exc:
+        raise exceptions.ValidationError({name: [f"expected an ISO 8601 date or date-time: {exc}"]}) from None
 
 
-INSTANT_HELP = "ISO 8601 date or date-time (UTC when no offset); a date means the whole day"
+def _profile(request: Request) -> str | None:
+    profile = request.query_params.get("profile")
+    if profile is None or profile == "":
+        return None
+    if profile not in Profile.values:
+        raise exceptions.ValidationError({"profile": [f"{shown(profile)} is not one of: {', '.join(Profile.values)}"]})
+    return profile
+
+
+INSTANT_HELP = (
+    "ISO 8601 date or date-time (UTC when no offset), years 1900 to 2999, offset within ±14:00 (else 400); "
+    "a date means the whole day"
+)
 
 
 class StablecoinHistoryApi(CachedApiView):
@@ -170,7 +176,10 @@ class StablecoinHistoryApi(CachedApiView):
             OpenApiParameter("from", OpenApiTypes.DATETIME, description=f"first instant included; {INSTANT_HELP}"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description=f"last instant included; {INSTANT_HELP}"),
             OpenApiParameter(
-                "profile", str, description="only publications under this licence profile (HK, US_GENIUS, ...)"
+                "profile",
+                str,
+                enum=Profile.values,
+                description="only publications under this licence profile (HK, US_GENIUS, ...)",
             ),
             FORMAT_PARAMETER,
         ],
@@ -180,7 +189,7 @@ class StablecoinHistoryApi(CachedApiView):
         since = _instant(request, "from", end=False)
         until = _instant(request, "to", end=True)
         coin = _coin_or_404(symbol)
-        profile = request.query_params.get("profile")
+        profile = _profile(request)
         # Tuples, and the instant as whole seconds: a year of points as model instances with decoded
         # time stamps costs more than the rest of the answer (bench/api.py).
         rows = publication_history(stablecoin=coin, since=since, until=until, profile=profile).values_list(

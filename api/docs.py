@@ -7,6 +7,7 @@ parameters and responses, and every schema component with each field's type and 
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -57,6 +58,36 @@ def _ref_description(prop: dict[str, Any]) -> str:
     return ""
 
 
+def _example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> Any:
+    """A response shaped by its schema, with placeholder values of each type, for the page's examples."""
+    if "example" in schema:
+        return schema["example"]
+    if "$ref" in schema:
+        if depth > 4:
+            return {}
+        return _example(components.get(str(schema["$ref"]).rsplit("/", 1)[-1], {}), components, depth + 1)
+    for key in ("allOf", "oneOf", "anyOf"):
+        if schema.get(key):
+            return _example(schema[key][0], components, depth)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {k: _example(v, components, depth + 1) for k, v in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [_example(schema.get("items", {}), components, depth + 1)]
+    if "enum" in schema:
+        return schema["enum"][0]
+    fmt = schema.get("format", "")
+    samples = {
+        "date-time": "2026-12-03T09:30:00Z",
+        "date": "2026-12-03",
+        "decimal": "1000000.00",
+        "uri": "https://example.org/",
+    }
+    if kind == "string":
+        return samples.get(fmt, "string")
+    return {"integer": 1, "number": "1.0", "boolean": True}.get(str(kind))
+
+
 def _responses(operation: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for status, answer in operation.get("responses", {}).items():
@@ -73,6 +104,12 @@ def _responses(operation: dict[str, Any]) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _ok_example(operation: dict[str, Any], components: dict[str, Any]) -> str:
+    answer = operation.get("responses", {}).get("200", {})
+    body = answer.get("content", {}).get("application/json", {}).get("schema")
+    return json.dumps(_example(body, components), indent=2, ensure_ascii=False) if body else ""
 
 
 @cache_control(public=True, max_age=3600)  # changes only with a deployment
@@ -99,6 +136,7 @@ def api_docs(request: HttpRequest) -> HttpResponse:
                         for p in op.get("parameters", [])
                     ],
                     "responses": _responses(op),
+                    "example": _ok_example(op, schema.get("components", {}).get("schemas", {})),
                 }
             )
     components = [

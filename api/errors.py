@@ -77,6 +77,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: what Django refuses before any view (a bad Host header, too many fields); JSON under /api/."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "bad_request", "message": "bad request", "status": 400}}
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: under /api/ the same JSON error body as every other API error; elsewhere Django's page."""
     if request.path.startswith("/api/"):

@@ -8,9 +8,7 @@ the age from ``read_at``. The freshness *status* is part of the tag, so a coin t
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import time
 from collections.abc import Mapping
@@ -32,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import ERROR_RESPONSES as ERROR_RESPONSES
+from attest.csvexport import csv_text
 
 VOLATILE_KEYS = frozenset({"age_seconds"})
 
@@ -90,11 +89,7 @@ class CsvRenderer(BaseRenderer):
         columns: list[str] = []
         for row in flat:
             columns.extend(c for c in row if c not in columns)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(flat)
-        return buffer.getvalue().encode()
+        return csv_text(columns, ([row.get(c, "") for c in columns] for row in flat)).encode()
 
 
 FORMAT_PARAMETER = OpenApiParameter(

@@ -6,21 +6,35 @@ Error bodies are ``{"errors": {key: [message, ...]}}`` with the same keys and me
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.auth import ExpiringTokenAuthentication
+from api.errors import ErrorSerializer
+from api.issuer_serializers import (
+    AmendInputSerializer,
+    AttestationInputSerializer,
+    AttestationOutputSerializer,
+    AttestationSummarySerializer,
+    DocumentOutputSerializer,
+    FieldErrorsSerializer,
+    FileUploadSerializer,
+    HoldingSerializer,
+    LinesSerializer,
+    SignatureInputSerializer,
+    SignatureSummarySerializer,
+)
 from attest.csvimport import holdings_from_csv
 from attest.evidence import attestation_document_attach, attestation_sign
 from attest.models import Attestation, Role, Stablecoin
@@ -33,23 +47,8 @@ from attest.services import (
     errors_as_dict,
 )
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
-from attest.validation import HOLDING_FIELDS, AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import HOLDING_FIELDS, MAX_HOLDINGS, AttestationDetails, HoldingInput, IssuerFigureInput
 from jobs.workflows import attestation_submit
-
-
-class AmountField(serializers.Field):  # type: ignore[type-arg]
-    """A decimal amount sent as a JSON string: a JSON number would have passed through a float."""
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str):
-            raise serializers.ValidationError('Send amounts as strings, e.g. "1800000.00".')
-        try:
-            return Decimal(data.strip())
-        except InvalidOperation:
-            raise serializers.ValidationError(f"{data!r} is not a decimal number.") from None
-
-    def to_representation(self, value: Any) -> str:
-        return format(value, "f")
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -57,8 +56,10 @@ def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
         for key, value in errors.items():
-            name = "__all__" if key == "non_field_errors" else str(key)
-            flat.update(_flatten(value, f"{prefix}{name}."))
+            if key == "non_field_errors":  # about the whole: "__all__" at the top, else the list's own key
+                flat.update(_flatten(value, prefix or "__all__."))
+            else:
+                flat.update(_flatten(value, f"{prefix}{key}."))
     elif isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
         for i, value in enumerate(errors):
             flat.update(_flatten(value, f"{prefix}{i}."))
@@ -73,43 +74,11 @@ def error_response(errors: dict[str, list[str]], code: int = status.HTTP_400_BAD
     return Response({"errors": errors}, status=code)
 
 
-class HoldingSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    asset_class = serializers.CharField()
-    custodian = serializers.CharField()
-    currency = serializers.CharField(max_length=3)
-    market_value = AmountField()
-    instrument_id = serializers.CharField(required=False, allow_blank=True, default="")
-    instrument_issuer = serializers.CharField(required=False, allow_blank=True, default="")
-    custodian_type = serializers.CharField(required=False, allow_blank=True, default="")
-    custodian_country = serializers.CharField(required=False, allow_blank=True, default="", max_length=2)
-    account_type = serializers.CharField(required=False, allow_blank=True, default="")
-    face_value = AmountField(required=False, allow_null=True, default=None)
-    fx_rate = AmountField(required=False, allow_null=True, default=None)
-    regulator_approval_ref = serializers.CharField(required=False, allow_blank=True, default="")
-    valuation_method = serializers.CharField(required=False, default="market")
-    issue_date = serializers.DateField(required=False, allow_null=True, default=None)
-    acquisition_date = serializers.DateField(required=False, allow_null=True, default=None)
-    maturity_date = serializers.DateField(required=False, allow_null=True, default=None)
-    segregated = serializers.BooleanField(required=False, default=True)
-    encumbered = serializers.BooleanField(required=False, default=False)
-    encumbrance_description = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_counterparty = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_collateral_type = serializers.CharField(required=False, allow_blank=True, default="")
-    repo_collateral_value = AmountField(required=False, allow_null=True, default=None)
-    mmf_is_government = serializers.BooleanField(required=False, allow_null=True, default=None)
-    mmf_invests_solely_in_eligible = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
 def _holding(data: dict[str, Any]) -> HoldingInput:
     values = {name: data[name] for name in HOLDING_FIELDS}
     values["currency"] = values["currency"].upper()
     values["custodian_country"] = values["custodian_country"].upper()
     return HoldingInput(**values)
-
-
-class IssuerFigureSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    chain_id = serializers.IntegerField(min_value=1)
-    outstanding = AmountField()
 
 
 class IsMember(BasePermission):
@@ -118,7 +87,7 @@ class IsMember(BasePermission):
 
 
 class _Api(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsAuthenticated, IsMember]
 
     def visible(self, pk: int) -> Attestation:
@@ -129,45 +98,23 @@ class _Api(APIView):
             return error_response(errors_as_dict(exc))
         if isinstance(exc, serializers.ValidationError):
             return error_response(_flatten(exc.detail))
+        if isinstance(exc, exceptions.ParseError):  # a body that is not JSON: a 400 like any other
+            return error_response({"__all__": [str(exc.detail)]})
         return super().handle_exception(exc)
 
 
-class AttestationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    stablecoin = serializers.CharField(help_text="the coin's symbol")
-    report_type = serializers.CharField(default="attestation")
-    as_of = serializers.CharField(help_text="ISO 8601; without an offset it is read in as_of_timezone")
-    as_of_timezone = serializers.CharField(default="UTC")
-    period_start = serializers.DateField(required=False, allow_null=True, default=None)
-    period_end = serializers.DateField(required=False, allow_null=True, default=None)
-    assurer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    assurer_registration = serializers.CharField(required=False, allow_blank=True, default="")
-    auditor = serializers.CharField(required=False, allow_blank=True, default="", help_text="auditor's username")
-    standard = serializers.CharField(required=False, allow_blank=True, default="")
-    engagement_type = serializers.CharField(required=False, allow_blank=True, default="")
-    assurance_level = serializers.CharField(required=False, allow_blank=True, default="")
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    report_signed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    stated_total_reserves = AmountField(required=False, allow_null=True, default=None)
-    pays_holder_interest = serializers.BooleanField(required=False, allow_null=True, default=None)
-    ceo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    ceo_certified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    cfo_name = serializers.CharField(required=False, allow_blank=True, default="")
-    cfo_certified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    holdings = HoldingSerializer(many=True, required=False, default=list)
-    issuer_figures = IssuerFigureSerializer(many=True, required=False, default=list)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            zone = ZoneInfo(attrs["as_of_timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            message = f"{attrs['as_of_timezone']!r} is not a time zone."
-            raise serializers.ValidationError({"as_of_timezone": message}) from None
-        try:
-            as_of = datetime.fromisoformat(attrs["as_of"])
-        except ValueError:
-            raise serializers.ValidationError({"as_of": "Use ISO 8601, e.g. 2026-11-24T23:59:59+08:00."}) from None
-        attrs["as_of"] = as_of if as_of.tzinfo else as_of.replace(tzinfo=zone)
-        return attrs
+# Every answer but a success: 400 with the form's keys, the rest in the public API's error body.
+ERRORS: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(FieldErrorsSerializer, description="the input is invalid: messages per field"),
+    401: OpenApiResponse(ErrorSerializer, description="no valid token"),
+    403: OpenApiResponse(ErrorSerializer, description="the user may not do this"),
+    404: OpenApiResponse(ErrorSerializer, description="no such attestation visible to the user"),
+    405: OpenApiResponse(ErrorSerializer, description="method not allowed"),
+    406: OpenApiResponse(ErrorSerializer, description="the requested format cannot be produced"),
+    415: OpenApiResponse(ErrorSerializer, description="unsupported media type"),
+    429: OpenApiResponse(ErrorSerializer, description="too many requests"),
+}
+FREE_FORM = OpenApiResponse(OpenApiTypes.OBJECT, description="a JSON object (docs/attestations.md)")
 
 
 def _service_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -175,9 +122,10 @@ def _service_args(data: dict[str, Any]) -> dict[str, Any]:
 
     auditor_id = None
     if data["auditor"]:
-        auditor = get_user_model().objects.filter(username=data["auditor"]).first()
+        auditor = get_user_model().objects.filter(username=data["auditor"], membership__role=Role.AUDITOR).first()
         if auditor is None:
-            raise ValidationError({"auditor": [f"No user {data['auditor']!r}."]})
+            # The same words as for a user who is no auditor (attest/services.py): no way to learn usernames.
+            raise ValidationError({"auditor": ["Choose a registered auditor."]})
         auditor_id = auditor.pk
     names = [n for n in AttestationDetails.__dataclass_fields__ if n != "auditor_id"]
     return {
@@ -205,12 +153,20 @@ def _output(attestation: Attestation) -> dict[str, Any]:
 class AttestationListCreateApi(_Api):
     InputSerializer = AttestationInputSerializer
 
+    @extend_schema(
+        summary="Attestations visible to the user", responses={200: AttestationSummarySerializer(many=True), **ERRORS}
+    )
     def get(self, request: Request) -> Response:
         rows = attestations_visible_to(request.user).order_by("-created_at")
         return Response(
             [{"id": a.pk, "stablecoin": a.stablecoin.symbol, "version": a.version, "status": a.status} for a in rows]
         )
 
+    @extend_schema(
+        summary="Create a draft",
+        request=AttestationInputSerializer,
+        responses={201: AttestationOutputSerializer, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -224,11 +180,19 @@ class AttestationListCreateApi(_Api):
 class AttestationDetailApi(_Api):
     InputSerializer = AttestationInputSerializer
 
+    @extend_schema(summary="One attestation", responses={200: AttestationOutputSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(_output(self.visible(pk)))
 
+    @extend_schema(
+        summary="Replace a draft's contents (its stablecoin stays)",
+        request=AttestationInputSerializer,
+        responses={200: AttestationOutputSerializer, **ERRORS},
+    )
     def put(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
+        if not isinstance(request.data, Mapping):
+            return error_response({"__all__": ["Send the attestation as a JSON object."]})
         serializer = self.InputSerializer(data={**request.data, "stablecoin": attestation.stablecoin.symbol})
         serializer.is_valid(raise_exception=True)
         attestation = attestation_update(
@@ -242,12 +206,28 @@ class AttestationHoldingsAddApi(_Api):
 
     parser_classes = [JSONParser, MultiPartParser]
 
+    @extend_schema(
+        summary="Add holding lines to a draft",
+        request={
+            "application/json": serializers.ListSerializer(
+                child=HoldingSerializer(), allow_empty=False, max_length=MAX_HOLDINGS
+            ),
+            "multipart/form-data": FileUploadSerializer,
+        },
+        responses={201: LinesSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         if "file" in request.FILES:
             holdings = holdings_from_csv(request.FILES["file"].read())
+        elif not isinstance(request.data, list):
+            return error_response(
+                {"holdings": ["Send a JSON list of holdings, or a CSV as a multipart field named file."]}
+            )
         else:
-            serializer = HoldingSerializer(data=request.data, many=True)
+            serializer: serializers.ListSerializer[Any] = serializers.ListSerializer(
+                child=HoldingSerializer(), data=request.data, max_length=MAX_HOLDINGS, allow_empty=False
+            )
             if not serializer.is_valid():
                 return error_response(_flatten({"holdings": serializer.errors}))
             holdings = [_holding(h) for h in serializer.validated_data]
@@ -260,6 +240,11 @@ class AttestationDocumentApi(_Api):
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        summary="Attach the accountant's report (PDF)",
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={200: DocumentOutputSerializer, **ERRORS},
+    )
     def put(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         upload = request.FILES.get("file")
@@ -270,14 +255,19 @@ class AttestationDocumentApi(_Api):
 
 
 class AttestationTypedDataApi(_Api):
+    @extend_schema(summary="The EIP-712 typed data to sign", responses={200: FREE_FORM, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(typed_data(attestation_payload(self.visible(pk))))
 
 
 class AttestationSignApi(_Api):
-    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        signature = serializers.CharField()
+    InputSerializer = SignatureInputSerializer
 
+    @extend_schema(
+        summary="Sign (issuer) or countersign (assigned auditor)",
+        request=SignatureInputSerializer,
+        responses={201: SignatureSummarySerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = self.visible(pk)
         serializer = self.InputSerializer(data=request.data)
@@ -289,15 +279,22 @@ class AttestationSignApi(_Api):
 
 
 class AttestationSubmitApi(_Api):
+    @extend_schema(
+        summary="Submit a signed draft", request=None, responses={200: AttestationOutputSerializer, **ERRORS}
+    )
     def post(self, request: Request, pk: int) -> Response:
         attestation = attestation_submit(user=request.user, attestation=self.visible(pk))
         return Response(_output(attestation))
 
 
 class AttestationAmendApi(_Api):
-    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        reason = serializers.CharField()
+    InputSerializer = AmendInputSerializer
 
+    @extend_schema(
+        summary="Amend a submitted attestation: a new draft version",
+        request=AmendInputSerializer,
+        responses={201: AttestationOutputSerializer, **ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -308,5 +305,6 @@ class AttestationAmendApi(_Api):
 
 
 class AttestationBundleApi(_Api):
+    @extend_schema(summary="The signed attestation bundle", responses={200: FREE_FORM, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(attestation_bundle(self.visible(pk)))

@@ -22,6 +22,7 @@ from api.serializers import (
     TreeHeadSerializer,
 )
 from attest import logkeys, logproofs, merkle
+from attest.parsing import parse_integer
 
 # The head moves with every append; 5 s only absorbs bursts of identical requests.
 HEAD_TTL = 5
@@ -32,10 +33,10 @@ FIXED_TTL = 60
 
 def _int(request: Request, name: str, *, default: int | None = None) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
-        value = int(raw)
+        value = parse_integer(raw)  # ASCII digits, as every input (attest/parsing.py); "" is no integer either
     except ValueError:
         raise exceptions.ValidationError({name: ["expected an integer"]}) from None
     if value < 0:

@@ -5,15 +5,15 @@ from api import coins, log, runs
 
 urlpatterns = [
     path("stablecoins/", coins.StablecoinListApi.as_view(), name="api-stablecoin-list"),
-    path("stablecoins/<str:symbol>/", coins.StablecoinDetailApi.as_view(), name="api-stablecoin-detail"),
-    path("stablecoins/<str:symbol>/history/", coins.StablecoinHistoryApi.as_view(), name="api-stablecoin-history"),
-    path("stablecoins/<str:symbol>/supply/", coins.StablecoinSupplyApi.as_view(), name="api-stablecoin-supply"),
+    path("stablecoins/<slug:symbol>/", coins.StablecoinDetailApi.as_view(), name="api-stablecoin-detail"),
+    path("stablecoins/<slug:symbol>/history/", coins.StablecoinHistoryApi.as_view(), name="api-stablecoin-history"),
+    path("stablecoins/<slug:symbol>/supply/", coins.StablecoinSupplyApi.as_view(), name="api-stablecoin-supply"),
     path(
-        "stablecoins/<str:symbol>/attestations/",
+        "stablecoins/<slug:symbol>/attestations/",
         coins.StablecoinAttestationsApi.as_view(),
         name="api-stablecoin-attestations",
     ),
-    path("stablecoins/<str:symbol>/runs/", coins.StablecoinRunsApi.as_view(), name="api-stablecoin-runs"),
+    path("stablecoins/<slug:symbol>/runs/", coins.StablecoinRunsApi.as_view(), name="api-stablecoin-runs"),
     path("runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="api-run-detail"),
     path("runs/<int:run_id>/bundle/", runs.RunBundleApi.as_view(), name="api-run-bundle"),
     path("publications/<int:publication_id>/", runs.PublicationDetailApi.as_view(), name="api-publication-detail"),

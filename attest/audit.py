@@ -86,6 +86,10 @@ class TreeHead(models.Model):
 
 GENESIS = "0" * 64
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends across workers.
+# It is held to commit, so a transaction waiting for it must not hold a lock that an appender needs:
+# rows are locked to serialise work with FOR NO KEY UPDATE (select_for_update(no_key=True)), never
+# FOR UPDATE, because inserting a row that references a FOR UPDATE row (a run naming its attestation)
+# waits for it, and that waiter may already hold this lock (a deadlock the suite once hit).
 _ADVISORY_LOCK_KEY = 0x41747465  # "Atte"
 
 

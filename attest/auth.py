@@ -1,8 +1,10 @@
 """The login lockout against password guessing, and the login forms that apply it.
 
-Failures are counted per (username, client IP) in the database, so every web process sees the same
-count. After LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES the pair is refused, with
-the right password too, until the window has passed; a successful login clears the count. The
+Failures are counted in the database, so every web process sees the same count, on the username as
+authentication normalises it (`login_name`). Within LOGIN_LOCKOUT_MINUTES, LOGIN_FAILURE_LIMIT
+failures of one (username, client IP) pair, LOGIN_ACCOUNT_FAILURE_LIMIT of one username from any
+address, or LOGIN_ADDRESS_FAILURE_LIMIT from one address for any usernames lock it out, with the
+right password too, until the window has passed; a successful login clears its pair's count. The
 admin's login uses the same lockout (attest/admin.py); the login page is web/auth.py.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,18 +28,35 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a placeholder, never bound
 
 
+def login_name(raw: str) -> str:
+    """The username as authentication sees it (Django's UsernameField: NFKC, stripped), case-folded.
+
+    Counting failures on this, not on the raw string, means " nyissuer", "nyissuer\t" and the
+    fullwidth form of it are one account to the lockout, as they are one account to the login.
+    """
+    return str(UsernameField().to_python(raw)).casefold()[:150]
+
+
 def login_locked_out(*, username: str, ip: str) -> bool:
+    """Locked out by failures of this name from this address, of this name from anywhere, or from this address."""
     since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    failures = LoginFailure.objects.filter(username=username.lower(), ip=ip, at__gte=since).count()
-    return failures >= settings.LOGIN_FAILURE_LIMIT
+    recent = LoginFailure.objects.filter(at__gte=since)
+    name = login_name(username)
+    return (
+        recent.filter(username=name, ip=ip).count() >= settings.LOGIN_FAILURE_LIMIT
+        or recent.filter(username=name).count() >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT
+        or recent.filter(ip=ip).count() >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    )
 
 
 def login_failure_record(*, username: str, ip: str) -> None:
-    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+    LoginFailure.objects.create(username=login_name(username), ip=ip)
 
 
 def login_failures_clear(*, username: str, ip: str) -> None:
-    LoginFailure.objects.filter(username=username.lower(), ip=ip).delete()
+    """A success clears this name's failures from this address; the per-account and per-address
+    counts from elsewhere stay until they age out, so one good login cannot reset a guessing run."""
+    LoginFailure.objects.filter(username=login_name(username), ip=ip).delete()
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -11,16 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import fields
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from attest.validation import HOLDING_FIELDS, HoldingInput, holding_errors
+from attest.parsing import parse_amount, parse_date, shown
+from attest.validation import HOLDING_FIELDS, MAX_HOLDINGS, HoldingInput, holding_errors
 
 REQUIRED_COLUMNS = ["asset_class", "custodian", "currency", "market_value"]
-MAX_ROWS = 500
+MAX_ROWS = MAX_HOLDINGS
+# 500 rows of every column at its longest is under 1 MB; anything much larger is not a holdings file.
+MAX_BYTES = 2 * 1024 * 1024
 _TYPES = {f.name: str(f.type) for f in fields(HoldingInput)}
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
 
@@ -33,17 +34,9 @@ def _convert(name: str, raw: str) -> Any:
             if "None" in kind:
                 return None
             raise ValueError("This field is required.")
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{text!r} is not a decimal number (use 1234.56, no thousands separators).") from None
+        return parse_amount(text)
     if "date" in kind:
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD.") from None
+        return parse_date(text) if text else None
     if "bool" in kind:
         if not text:
             if "None" in kind:
@@ -53,7 +46,7 @@ def _convert(name: str, raw: str) -> Any:
             return True
         if text.lower() in _FALSE:
             return False
-        raise ValueError(f"{text!r} is not true or false.")
+        raise ValueError(f"{shown(text)} is not true or false.")
     if name in {"currency", "custodian_country"}:
         return text.upper()
     if name == "valuation_method" and not text:
@@ -63,17 +56,27 @@ def _convert(name: str, raw: str) -> Any:
 
 def holdings_from_csv(content: bytes) -> list[HoldingInput]:
     """Parse and check a holdings CSV; raise one ValidationError({"csv": [...]}) listing every problem."""
+    if len(content) > MAX_BYTES:
+        raise ValidationError({"csv": [f"The file is {len(content)} bytes; the limit is {MAX_BYTES}."]})
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"csv": ["The file is not UTF-8 text."]}) from None
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _holdings(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:  # a malformed file: an unclosed quote, a field past the csv module's limit
+        raise ValidationError({"csv": [f"The file is not readable as CSV: {exc}."]}) from None
+
+
+def _holdings(reader: csv.DictReader[str]) -> list[HoldingInput]:
     columns = [c.strip() for c in reader.fieldnames or []]
     problems: list[str] = []
     if not columns:
         raise ValidationError({"csv": ["The file is empty: it needs a header row naming the columns."]})
     if unknown := [c for c in columns if c not in HOLDING_FIELDS]:
-        problems.append(f"Unknown columns: {', '.join(unknown)}.")
+        problems.append(
+            f"Unknown columns: {', '.join(c if c.isprintable() and len(c) <= 40 else shown(c) for c in unknown)}."
+        )
     if missing := [c for c in REQUIRED_COLUMNS if c not in columns]:
         problems.append(f"Missing required columns: {', '.join(missing)}.")
     if problems:

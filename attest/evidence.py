@@ -7,6 +7,7 @@ countersigns at any stage.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -42,7 +43,11 @@ def attestation_document_attach(*, user: User, attestation: Attestation, content
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         locked = lock_draft(attestation)
-        locked.document.save(f"{digest[:16]}.pdf", ContentFile(content), save=False)
+        # The file is written once the outermost transaction commits: a submission that fails after
+        # attaching (the form attaches, then submits, in one transaction) leaves no file behind.
+        # Named by its hash, so the row names the right bytes whenever they land.
+        locked.document.name = locked.document.field.generate_filename(locked, f"{digest}.pdf")
+        transaction.on_commit(functools.partial(_document_store, locked.document.name, content))
         locked.document_sha256 = digest
         locked.save(update_fields=["document", "document_sha256"])
         locked.signatures.all().delete()
@@ -55,6 +60,12 @@ def attestation_document_attach(*, user: User, attestation: Attestation, content
         )
     attestation.refresh_from_db()
     return attestation
+
+
+def _document_store(name: str, content: bytes) -> None:
+    storage = Attestation._meta.get_field("document").storage
+    if not storage.exists(name):  # the same hash is the same bytes: stored once
+        storage.save(name, ContentFile(content))
 
 
 def attestation_sign(*, user: User, attestation: Attestation, signature: str) -> AttestationSignature:
@@ -86,7 +97,7 @@ def attestation_sign(*, user: User, attestation: Attestation, signature: str) ->
             }
         )
     with transaction.atomic():
-        locked = Attestation.objects.select_for_update().get(pk=attestation.pk)
+        locked = Attestation.objects.select_for_update(no_key=True).get(pk=attestation.pk)
         if payload_sha256(attestation_payload(locked)) != payload_sha256(payload):
             raise ValidationError({"signature": ["The attestation changed while it was being signed; sign again."]})
         AttestationSignature.objects.filter(attestation=locked, role=signer).delete()

@@ -9,18 +9,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from attest.audit import audit_append
 from attest.models import Attestation, AttestationStatus, ReviewComment, Role
+from attest.parsing import TEXT_MAX_CHARS, text_problem
 from attest.selectors import user_issuer_id, user_role
 
 User = AbstractBaseUser | AnonymousUser
 
 DECISIONS = {
-    AttestationStatus.ACCEPTED: "accepted",
-    AttestationStatus.REJECTED: "rejected",
-    AttestationStatus.CHANGES_REQUESTED: "returned with a request for changes",
+    AttestationStatus.ACCEPTED: gettext_noop("accepted"),
+    AttestationStatus.REJECTED: gettext_noop("rejected"),
+    AttestationStatus.CHANGES_REQUESTED: gettext_noop("returned with a request for changes"),
 }
 
 
@@ -38,6 +40,8 @@ def comment_add(*, user: User, attestation: Attestation, body: str) -> ReviewCom
         raise PermissionDenied("you may not comment on this attestation")
     if not body.strip():
         raise ValidationError({"body": ["Write a comment."]})
+    if problem := text_problem(body, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"body": [problem]})
     with transaction.atomic():
         comment = ReviewComment.objects.create(attestation=attestation, author=user, body=body.strip())  # type: ignore[misc]
         audit_append(
@@ -60,14 +64,30 @@ def _notify_issuer(attestation: Attestation, decision: str, comment: str) -> Non
     if not recipients:
         return
     link = settings.SITE_URL.rstrip("/") + reverse("attest:attestation_detail", args=[attestation.pk])
+    subjects, texts = [], []
+    # In English, then in Traditional Chinese (Hong Kong): the issuer's staff may read either.
+    for language in ("en", "zh-hant"):
+        with translation.override(language):
+            words = {
+                "symbol": attestation.stablecoin.symbol,
+                "version": attestation.version,
+                "decision": gettext(DECISIONS[decision]),  # type: ignore[index]
+                "as_of": attestation.as_of.isoformat(),
+            }
+            subjects.append(gettext("%(symbol)s attestation v%(version)s %(decision)s") % words)
+            texts.append(
+                gettext(
+                    "The regulator has %(decision)s your %(symbol)s attestation version %(version)s as of %(as_of)s."
+                )
+                % words
+                + "\n\n"
+                + (gettext("Comment:") + f"\n{comment}\n\n" if comment else "")
+                + gettext("See it at %(link)s") % {"link": link}
+                + "\n"
+            )
     send_mail(
-        subject=f"{attestation.stablecoin.symbol} attestation v{attestation.version} {DECISIONS[decision]}",  # type: ignore[index]
-        message=(
-            f"The regulator has {DECISIONS[decision]} your {attestation.stablecoin.symbol} attestation "  # type: ignore[index]
-            f"version {attestation.version} as of {attestation.as_of.isoformat()}.\n\n"
-            + (f"Comment:\n{comment}\n\n" if comment else "")
-            + f"See it at {link}\n"
-        ),
+        subject=" · ".join(subjects),
+        message="\n".join(texts),
         from_email=None,
         recipient_list=recipients,
     )
@@ -81,6 +101,8 @@ def attestation_review(*, user: User, attestation: Attestation, decision: str, c
         raise ValidationError({"decision": [f"Choose one of: {', '.join(DECISIONS)}."]})
     if decision != AttestationStatus.ACCEPTED and not comment.strip():
         raise ValidationError({"comment": ["Say why, so the issuer can act on it."]})
+    if problem := text_problem(comment, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"comment": [problem]})
     with transaction.atomic():
         # A conditional UPDATE: two regulators deciding at once cannot both win.
         changed = Attestation.objects.filter(pk=attestation.pk, status=AttestationStatus.SUBMITTED).update(

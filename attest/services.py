@@ -30,9 +30,11 @@ from attest.models import (
     SignerRole,
     Stablecoin,
 )
+from attest.parsing import TEXT_MAX_CHARS, text_problem
 from attest.selectors import user_issuer_id, user_role
 from attest.signing import attestation_payload, payload_sha256
 from attest.validation import (
+    MAX_HOLDINGS,
     AttestationDetails,
     AttestationInput,
     HoldingInput,
@@ -52,9 +54,19 @@ def require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
         raise PermissionDenied("only this coin's issuer staff may attest for it")
 
 
+def _next_version(stablecoin: Stablecoin) -> int:
+    """The number after the last filed version, unless a draft holds it: abandoned drafts that were deleted
+    leave no gap, so the first real filing after them is not "v4". The version is signed, so it is fixed here."""
+    versions = Attestation.objects.filter(stablecoin=stablecoin)
+    filed = versions.exclude(status=AttestationStatus.DRAFT).aggregate(v=Max("version"))["v"] or 0
+    if not versions.filter(version=filed + 1).exists():
+        return filed + 1
+    return (versions.aggregate(v=Max("version"))["v"] or 0) + 1
+
+
 def lock_draft(attestation: Attestation) -> Attestation:
     """The draft's row, locked for this transaction; refuses anything no longer a draft."""
-    locked = Attestation.objects.select_for_update().filter(pk=attestation.pk).first()
+    locked = Attestation.objects.select_for_update(no_key=True).filter(pk=attestation.pk).first()
     if locked is None or locked.status != AttestationStatus.DRAFT:
         raise ValidationError("Only a draft can be changed; this attestation was submitted already.")
     return locked
@@ -124,9 +136,8 @@ def attestation_create(
     _check_auditor(details.auditor_id)
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
-        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
-        last = Attestation.objects.filter(stablecoin=stablecoin).aggregate(v=Max("version"))["v"] or 0
-        attestation = Attestation(stablecoin=stablecoin, version=last + 1, created_by=user)  # type: ignore[misc]
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
+        attestation = Attestation(stablecoin=stablecoin, version=_next_version(stablecoin), created_by=user)  # type: ignore[misc]
         _write_contents(
             attestation,
             as_of=as_of,
@@ -198,10 +209,15 @@ def attestation_holdings_add(
         attestation.as_of, attestation.as_of_timezone, attestation.report_type, attestation.stablecoin.currency
     )
     data.holdings = holdings
-    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.startswith("holdings.")}
+    errors = {k: v for k, v in draft_errors(data, now=timezone.now()).items() if k.split(".")[0] == "holdings"}
     _raise(errors)
     with transaction.atomic():
         locked = lock_draft(attestation)
+        if (count := locked.holdings.count()) + len(holdings) > MAX_HOLDINGS:
+            message = (
+                f"At most {MAX_HOLDINGS} holding lines: this draft has {count}, and {len(holdings)} more were sent."
+            )
+            raise ValidationError({"holdings": [message]})
         start = (locked.holdings.aggregate(n=Max("line"))["n"] or 0) + 1
         created = Holding.objects.bulk_create(
             [Holding(attestation=locked, line=start + i, **asdict(h)) for i, h in enumerate(holdings)]
@@ -286,22 +302,47 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
     return attestation
 
 
+def attestation_draft_delete(*, user: User, attestation: Attestation) -> None:
+    """An abandoned draft removed, with its lines and report; a filed version is never deleted (it is amended)."""
+    require_issuer_staff(user, attestation.stablecoin)
+    with transaction.atomic():
+        locked = lock_draft(attestation)
+        audit_append(
+            actor=user.get_username(),
+            action="attestation.draft_deleted",
+            object_type="attestation",
+            object_id=locked.pk,
+            payload={
+                "stablecoin": locked.stablecoin.symbol,
+                "version": locked.version,
+                "document_sha256": locked.document_sha256,
+            },
+        )
+        document = locked.document.name if locked.document else ""
+        locked.delete()
+        if document:
+            # The file goes only once the deletion has committed.
+            storage = locked.document.storage
+            transaction.on_commit(lambda: storage.delete(document))
+
+
 def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> Attestation:
     """A new draft version that supersedes a submitted attestation, starting from a copy of it."""
     require_issuer_staff(user, attestation.stablecoin)
     if not reason.strip():
         raise ValidationError({"amendment_reason": ["Say why the attestation is amended."]})
+    if problem := text_problem(reason, max_length=TEXT_MAX_CHARS, multiline=True):
+        raise ValidationError({"amendment_reason": [problem]})
     if attestation.status == AttestationStatus.DRAFT:
         raise ValidationError("A draft is edited, not amended.")
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=attestation.stablecoin_id)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=attestation.stablecoin_id)
         if Attestation.objects.filter(supersedes=attestation).exists():
             raise ValidationError("This version has been amended already; amend the newest version.")
-        last = Attestation.objects.filter(stablecoin_id=attestation.stablecoin_id).aggregate(v=Max("version"))["v"]
         old = attestation_input(attestation)
         amended = Attestation(
             stablecoin=attestation.stablecoin,
-            version=(last or 0) + 1,
+            version=_next_version(attestation.stablecoin),
             supersedes=attestation,
             amendment_reason=reason.strip(),
             created_by=user,  # type: ignore[misc]

@@ -10,12 +10,14 @@ alone; keep the two in step (a test does).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.exceptions import BadSignature
 
 from attest.audit import canonical_json
 from attest.models import Attestation, SignerRole
@@ -148,10 +150,15 @@ def typed_data(payload: dict[str, Any]) -> dict[str, Any]:
 def signature_recover(message: dict[str, Any], signature: str) -> str:
     """The checksummed address that made `signature` over the typed data; ValueError if it is malformed."""
     text = signature.strip()
+    if len(text) > 132 or not re.fullmatch(r"(0x)?[0-9a-fA-F]*", text, re.ASCII):
+        raise ValueError("a signature is 0x and 130 hex digits")
     raw = bytes.fromhex(text[2:] if text.startswith("0x") else text)
     if len(raw) != 65:
         raise ValueError("a signature is 65 bytes (130 hex digits)")
-    return str(Account.recover_message(encode_typed_data(full_message=message), signature=raw))
+    try:
+        return str(Account.recover_message(encode_typed_data(full_message=message), signature=raw))
+    except BadSignature as exc:  # r or s out of range: bytes of the right length that no key made
+        raise ValueError(str(exc)) from None
 
 
 def signature_make(message: dict[str, Any], private_key: str | bytes) -> str:

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import available_timezones
 
+from iso3166 import countries_by_alpha2
+
 from attest.exact import exact_arithmetic
 from attest.models import (
     MONEY_DIGITS,
@@ -23,13 +25,16 @@ from attest.models import (
     AccountType,
     AssetClass,
     AssuranceLevel,
+    Attestation,
     CustodianType,
     EngagementType,
+    Holding,
     Opinion,
     Profile,
     ReportType,
     ValuationMethod,
 )
+from attest.parsing import date_problem, instant_problem, shown, text_problem
 
 Errors = dict[str, list[str]]
 
@@ -38,8 +43,16 @@ FX_DIGITS, FX_PLACES = 20, 10
 TOKEN_DIGITS, TOKEN_PLACES = 78 + 77, 77
 REPO_CLASSES = {AssetClass.OVERNIGHT_REVERSE_REPO, AssetClass.TERM_REVERSE_REPO, AssetClass.REPO_CASH}
 MMF_CLASSES = {AssetClass.GOVT_MMF}
+# The most lines one attestation holds, however they arrive (form rows, JSON, CSV), and issuer figures.
+MAX_HOLDINGS = 500
+MAX_ISSUER_FIGURES = 50
+CHAIN_ID_MAX = 2**63 - 1  # the column is a bigint
 # Profiles whose reports need the CEO's and CFO's certification (GENIUS Act monthly reports, regulation.md §11.5).
 CERTIFYING_PROFILES = {Profile.US_GENIUS}
+# Dates outside these bounds are typing slips (an issue date in 1066, a maturity in 3024), not reserves.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_MATURITY_YEARS = 100
+OLDEST_AS_OF_YEARS = 10
 
 
 @cache
@@ -50,7 +63,7 @@ def iso4217_codes() -> frozenset[str]:
 
 
 @cache
-def _zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
     return frozenset(available_timezones())  # reads the zoneinfo tree from disk: once per process
 
 
@@ -150,13 +163,38 @@ def _choice(value: str, choices: list[tuple[str, str]], *, required: bool) -> st
     if not value:
         return "This field is required." if required else None
     if value not in {c for c, _ in choices}:
-        return f"{value!r} is not one of: {', '.join(c for c, _ in choices)}."
+        return f"{shown(value)} is not one of: {', '.join(c for c, _ in choices)}."
     return None
+
+
+def _max_length(model: type[Holding] | type[Attestation], name: str) -> int | None:
+    length: int | None = getattr(model._meta.get_field(name), "max_length", None)
+    return length
+
+
+def _text_and_date_errors(record: object, model: type[Holding] | type[Attestation], *, dates: bool = True) -> Errors:
+    """Every text field within its column and free of control characters; every date within range."""
+    errors: Errors = {}
+    for name in record.__dataclass_fields__:  # type: ignore[attr-defined]
+        value = getattr(record, name)
+        if isinstance(value, str):
+            message = text_problem(value, max_length=_max_length(model, name))
+        elif isinstance(value, datetime) and dates:
+            message = instant_problem(value)
+        elif isinstance(value, date) and dates:
+            message = date_problem(value)
+        else:
+            continue
+        if message:
+            errors[name] = [message]
+    return errors
 
 
 def holding_errors(h: HoldingInput, *, as_of: datetime | None = None) -> Errors:
     """A single line's errors, keyed by field name."""
-    errors: Errors = {}
+    errors: Errors = _text_and_date_errors(h, Holding, dates=False)
+    if errors:
+        return errors  # the other checks compare these values; refused ones would only add noise
 
     def add(name: str, message: str | None) -> None:
         if message:
@@ -169,14 +207,22 @@ def holding_errors(h: HoldingInput, *, as_of: datetime | None = None) -> Errors:
     add("account_type", _choice(h.account_type, AccountType.choices, required=False))
     add("valuation_method", _choice(h.valuation_method, ValuationMethod.choices, required=True))
     if h.currency not in iso4217_codes():
-        add("currency", f"{h.currency!r} is not an ISO 4217 currency code.")
-    if h.custodian_country and not (len(h.custodian_country) == 2 and h.custodian_country.isalpha()):
-        add("custodian_country", "Two letters: an ISO 3166 country code such as US or HK.")
+        add("currency", f"{shown(h.currency)} is not an ISO 4217 currency code.")
+    if h.custodian_country and h.custodian_country not in countries_by_alpha2:
+        add(
+            "custodian_country",
+            f"{shown(h.custodian_country)} is not an ISO 3166 country code (two capitals, e.g. US or HK).",
+        )
+    for name in ("issue_date", "acquisition_date", "maturity_date"):
+        # Plausible against the as-of first; the hard bound (attest/parsing.py) when there is no as-of (CSV rows).
+        value = getattr(h, name)
+        add(name, _implausible(value, as_of) or (date_problem(value) if value else None))
     add("market_value", amount_error(h.market_value))
     add("face_value", amount_error(h.face_value))
     add("repo_collateral_value", amount_error(h.repo_collateral_value))
-    add("fx_rate", amount_error(h.fx_rate, digits=FX_DIGITS, places=FX_PLACES))
-    if h.fx_rate is not None and h.fx_rate == 0:
+    fx_error = amount_error(h.fx_rate, digits=FX_DIGITS, places=FX_PLACES)
+    add("fx_rate", fx_error)
+    if not fx_error and h.fx_rate is not None and h.fx_rate == 0:
         add("fx_rate", "Must be more than zero.")
     if h.acquisition_date and h.maturity_date and h.maturity_date <= h.acquisition_date:
         add("maturity_date", "The maturity date must be after the acquisition date.")
@@ -223,16 +269,46 @@ def stated_total_errors(*, currency: str, stated: Decimal | None, holdings: Sequ
     return {}
 
 
+def _implausible(value: date | None, as_of: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value < EARLIEST_DATE:
+        return f"{value.isoformat()} is before {EARLIEST_DATE.year}: check the year."
+    if as_of is None:
+        return None
+    anchor = as_of.date()
+    latest = anchor.replace(year=anchor.year + LATEST_MATURITY_YEARS, day=min(anchor.day, 28))
+    if value > latest:
+        return f"{value.isoformat()} is more than {LATEST_MATURITY_YEARS} years after the as-of date: check the year."
+    return None
+
+
 def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
     """Everything a draft must satisfy to be saved: each field and each line on its own terms."""
-    errors: Errors = {}
     d = data.details
+    errors: Errors = _text_and_date_errors(d, Attestation)
+    if len(data.holdings) > MAX_HOLDINGS:
+        errors["holdings"] = [
+            f"At most {MAX_HOLDINGS} holding lines (this has {len(data.holdings)}); file them as one CSV."
+        ]
+    if len(data.issuer_figures) > MAX_ISSUER_FIGURES:
+        errors["issuer_figures"] = [
+            f"At most {MAX_ISSUER_FIGURES} issuer figures (this has {len(data.issuer_figures)})."
+        ]
+    if "holdings" in errors or "issuer_figures" in errors:
+        return errors  # not worth checking line by line
     if data.as_of.tzinfo is None:
         errors["as_of"] = ["The as-of time needs a time zone."]
+    elif message := instant_problem(data.as_of):
+        errors["as_of"] = [message]
     elif data.as_of > now:
         errors["as_of"] = ["The as-of time is in the future."]
-    if data.as_of_timezone not in _zones():
-        errors["as_of_timezone"] = [f"{data.as_of_timezone!r} is not an IANA time zone."]
+    elif data.as_of.year < now.year - OLDEST_AS_OF_YEARS:
+        errors["as_of"] = [f"The as-of time is more than {OLDEST_AS_OF_YEARS} years ago: check the year."]
+    if message := text_problem(data.as_of_timezone, max_length=_max_length(Attestation, "as_of_timezone")):
+        errors["as_of_timezone"] = [message]
+    elif data.as_of_timezone not in time_zones():
+        errors["as_of_timezone"] = [f"{shown(data.as_of_timezone)} is not an IANA time zone."]
     if message := _choice(data.report_type, ReportType.choices, required=True):
         errors["report_type"] = [message]
     for name, choices in (
@@ -240,7 +316,12 @@ def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
         ("assurance_level", AssuranceLevel.choices),
         ("opinion", Opinion.choices),
     ):
-        if message := _choice(getattr(d, name), choices, required=False):
+        if name not in errors and (message := _choice(getattr(d, name), choices, required=False)):
+            errors[name] = [message]
+    for name in ("period_start", "period_end"):
+        if name not in errors and (
+            message := _implausible(getattr(d, name), data.as_of if data.as_of.tzinfo else None)
+        ):
             errors[name] = [message]
     if d.period_start and d.period_end and d.period_end < d.period_start:
         errors["period_end"] = ["The period ends before it starts."]
@@ -248,21 +329,22 @@ def draft_errors(data: AttestationInput, *, now: datetime) -> Errors:
         errors["stated_total_reserves"] = [message]
     for name in ("report_signed_at", "ceo_certified_at", "cfo_certified_at"):
         value = getattr(d, name)
-        if value is not None and value > now:
+        if value is not None and name not in errors and value > now:
             errors[name] = ["This time is in the future."]
     for i, h in enumerate(data.holdings):
-        for name, messages in holding_errors(h, as_of=data.as_of if data.as_of.tzinfo else None).items():
+        as_of = data.as_of if data.as_of.tzinfo and "as_of" not in errors else None
+        for name, messages in holding_errors(h, as_of=as_of).items():
             errors[f"holdings.{i}.{name}"] = messages
     seen: set[int] = set()
     for i, f in enumerate(data.issuer_figures):
-        if f.chain_id <= 0:
-            errors[f"issuer_figures.{i}.chain_id"] = ["A chain id is a positive whole number."]
+        if not 0 < f.chain_id <= CHAIN_ID_MAX:
+            errors[f"issuer_figures.{i}.chain_id"] = [f"A chain id is a whole number from 1 to {CHAIN_ID_MAX}."]
         elif f.chain_id in seen:
             errors[f"issuer_figures.{i}.chain_id"] = [f"Chain {f.chain_id} is listed twice."]
         seen.add(f.chain_id)
         if message := amount_error(f.outstanding, digits=TOKEN_DIGITS, places=TOKEN_PLACES):
             errors[f"issuer_figures.{i}.outstanding"] = [message]
-    if not any(k.startswith("holdings.") for k in errors):
+    if not any(k.startswith("holdings.") or k == "stated_total_reserves" for k in errors):
         for key, messages in stated_total_errors(
             currency=data.currency, stated=d.stated_total_reserves, holdings=data.holdings
         ).items():

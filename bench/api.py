@@ -36,6 +36,8 @@ ENV = {
     "ATTEST_BENCH": "1",
     "API_ANON_RATE": "",
     "LOG_LEVEL": "WARNING",
+    # Plain HTTP on loopback: production's HTTPS redirect (docs/security.md) would answer every request 301.
+    "SECURE_SSL_REDIRECT": "0",
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

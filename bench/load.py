@@ -43,6 +43,9 @@ ENV = {
     "SECRET_KEY": "bench-only-" + "x" * 40,
     "AUDIT_SIGNING_KEY": "YmVuY2gtb25seS1sb2cta2V5LXh4eHh4eHh4eHh4eHg=",  # base64 of a 32-byte seed, bench only
     "API_ANON_RATE": "",
+    # 32 connections from one address: the pages' throttle off like the API's; plain HTTP, so no HTTPS redirect.
+    "PAGE_ANON_RATE": "",
+    "SECURE_SSL_REDIRECT": "0",
     "LOG_LEVEL": "WARNING",
     "CHAIN_CONFIRMATIONS": "1",
 }

@@ -1,4 +1,4 @@
-"""Demo data on a local chain: five coins, their issuers, issuer users and a regulator user.
+"""Demo data on a local chain: five coins, their issuers, issuer users, a regulator and an auditor who countersigns.
 
 | coin | licence | story |
 |---|---|---|
@@ -25,9 +25,23 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from eth_account import Account
+from eth_utils.crypto import keccak
 
-from attest.models import Attestation, Holding, Issuer, Licence, Membership, ReportType, Role, Stablecoin
+from attest.evidence import attestation_document_attach, attestation_sign
+from attest.models import (
+    AccountingFirm,
+    Attestation,
+    Holding,
+    Issuer,
+    Licence,
+    Membership,
+    ReportType,
+    Role,
+    Stablecoin,
+)
 from attest.services import HoldingInput, attestation_create
+from attest.signing import attestation_payload, signature_make, typed_data
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
 from chain.rpc import RpcClient, hex_int
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
@@ -41,7 +55,11 @@ DEMO_PASSWORDS = {
     "euissuer": "euissuer-demo-pass",
     "nyissuer": "nyissuer-demo-pass",
     "kpissuer": "kpissuer-demo-pass",
+    "auditor": "auditor-demo-pass",
 }
+# The demo auditor's signing key: derived from a public string, so it is a demo key and nothing else.
+AUDITOR_KEY = "0x" + keccak(text="attest demo auditor signing key").hex().removeprefix("0x")
+AUDIT_FIRM = ("Harbour & Co Certified Public Accountants", "HKICPA 0000-DEMO")
 OWNER, HOLDER_A, HOLDER_B, TREASURY_HK, TREASURY_US = (
     DEV_ACCOUNTS[0],
     DEV_ACCOUNTS[1],
@@ -185,13 +203,13 @@ PLANS = [
 ]
 
 
-def _user(username: str, role: str, issuer: Issuer | None) -> None:
+def _user(username: str, role: str, issuer: Issuer | None, **membership: Any) -> None:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username)
     if created:
         user.set_password(DEMO_PASSWORDS[username])
         user.save()
-    Membership.objects.update_or_create(user=user, defaults={"role": role, "issuer": issuer})
+    Membership.objects.update_or_create(user=user, defaults={"role": role, "issuer": issuer, **membership})
 
 
 def _deploy(rpc: RpcClient, plan: CoinPlan) -> str:
@@ -229,8 +247,22 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
         _fill(plan, weekly, as_of.date(), header={})
         attestation_submit(user=user, attestation=weekly)
     attestation = attestation_create(user=user, stablecoin=coin, as_of=as_of, as_of_timezone="UTC", holdings=holdings)
-    _fill(plan, attestation, as_of.date(), header=plan.attestation)
+    auditor = get_user_model().objects.get(username="auditor")
+    firm, registration = AUDIT_FIRM
+    evidence = {
+        "auditor": auditor,
+        "assurer_name": firm,
+        "assurer_registration": registration,
+        "standard": "HKSAE 3000",
+    }
+    _fill(plan, attestation, as_of.date(), header={**evidence, **plan.attestation})
+    report = f"%PDF-1.4\n% {firm}: demo report on {plan.symbol}'s reserves (not a real opinion)\n%%EOF\n"
+    attestation_document_attach(user=user, attestation=attestation, content=report.encode())
     attestation_submit(user=user, attestation=attestation)
+    # The auditor countersigns what was filed (EIP-712), so the pages show a verified signature.
+    attestation.refresh_from_db()
+    signature = signature_make(typed_data(attestation_payload(attestation)), AUDITOR_KEY)
+    attestation_sign(user=auditor, attestation=attestation, signature=signature)
     total = sum(Decimal(x.market_value) for x in plan.lines)
     return f"filed a {plan.symbol} attestation ({coin.currency} {total:,} against {plan.circulating:,} tokens)"
 
@@ -289,6 +321,8 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
     mine(rpc, network.confirmations + 1)
 
     _user("regulator", Role.REGULATOR, None)
+    firm, _ = AccountingFirm.objects.get_or_create(name=AUDIT_FIRM[0], defaults={"registration": AUDIT_FIRM[1]})
+    _user("auditor", Role.AUDITOR, None, firm=firm, signing_address=Account.from_key(AUDITOR_KEY).address)
     for plan in PLANS:
         coin = Stablecoin.objects.get(symbol=plan.symbol)
         _user(plan.user, Role.ISSUER, coin.issuer)

@@ -31,7 +31,7 @@ def flag_acknowledge(*, flag: Flag, user: User, note: str) -> Flag:
     _require_regulator(user)
     now = timezone.now()
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=flag.stablecoin_id)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=flag.stablecoin_id)
         changed = Flag.objects.filter(pk=flag.pk, status=FlagStatus.OPEN).update(status=FlagStatus.ACKNOWLEDGED)
         if not changed:
             raise ValidationError("Only an open flag can be acknowledged.")
@@ -55,7 +55,7 @@ def flag_resolve_manually(*, flag: Flag, user: User, reason: str) -> Flag:
         raise ValidationError({"reason": "Say why the flag is resolved."})
     now = timezone.now()
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=flag.stablecoin_id)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=flag.stablecoin_id)
         changed = (
             Flag.objects.filter(pk=flag.pk)
             .exclude(status=FlagStatus.RESOLVED)

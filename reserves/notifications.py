@@ -25,7 +25,8 @@ import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from attest.locks import single_flight
 from reserves.models import DeliveryStatus, EndpointKind, Flag, NotificationDelivery, NotificationEndpoint
@@ -127,18 +128,37 @@ def _post(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tup
     return False, response.status_code >= 500, response.status_code, response.text[:500] or response.reason
 
 
+EVENTS = {
+    "flag.opened": gettext_noop("opened"),
+    "flag.resolved": gettext_noop("resolved"),
+    "flag.acknowledged": gettext_noop("acknowledged"),
+    "flag.resolved_manually": gettext_noop("resolved by hand"),
+}
+
+
+def _email_words(flag: dict[str, Any], event: str, url: str, raw: str) -> tuple[str, str]:
+    """Subject and text in English, then in Traditional Chinese (Hong Kong): a regulator's desk may read either."""
+    if not flag:
+        return "[Attest] test notification · 測試通知", f"{raw}\n"
+    subjects, texts = [], []
+    for language in ("en", "zh-hant"):
+        with translation.override(language):
+            words = {
+                "rule": flag.get("rule", ""),
+                "event": gettext(EVENTS.get(event, event.removeprefix("flag."))),
+                "coin": flag.get("stablecoin", ""),
+                "licence": flag.get("profile") or gettext("no licence"),
+                "severity": gettext(str(flag.get("severity", ""))),
+            }
+            subjects.append(gettext("%(rule)s %(event)s on %(coin)s (%(licence)s)") % words)
+            texts.append(f"{flag.get('message', '')}\n\n" + gettext("Severity: %(severity)s") % words + f"\n{url}\n")
+    return f"[Attest] {subjects[0]} · {subjects[1]}", "\n".join(texts) + f"\n{raw}\n"
+
+
 def _email(endpoint: NotificationEndpoint, delivery: NotificationDelivery) -> tuple[bool, bool, int | None, str]:
     body = json.loads(delivery.body)
     flag = body.get("flag") or {}
-    subject = (
-        f"[Attest] {flag.get('rule')} {delivery.event.removeprefix('flag.')} on {flag.get('stablecoin')} "
-        f"({flag.get('profile') or 'no licence'})"
-        if flag
-        else "[Attest] test notification"
-    )
-    text = (
-        f"{flag.get('message', '')}\n\nSeverity: {flag.get('severity', '')}\n{body.get('url', '')}\n\n{delivery.body}\n"
-    )
+    subject, text = _email_words(flag, delivery.event, str(body.get("url", "")), delivery.body)
     try:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [endpoint.email])
     except (smtplib.SMTPException, OSError) as exc:

@@ -126,7 +126,7 @@ def publication_publish(
     outputs: RunOutputs | None = run_outputs_of(used) if used is not None else None
     covered = [r["deployment_id"] for r in used.inputs.get("readings", [])] if used is not None else None
     with transaction.atomic():
-        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
         freshness = coin_freshness(stablecoin_id=stablecoin.pk, covered=covered, now=now)
         single_source = single_source_of(r["reading_id"] for r in used.inputs.get("readings", [])) if used else ""
         if attestation is not None:

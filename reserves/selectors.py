@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 
 from attest.audit import GENESIS, AuditEntry
-from attest.models import Attestation, Holding, Stablecoin
+from attest.models import Attestation, Holding, Licence, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
 from chain.models import Deployment, SupplyReading
 from chain.units import tokens
@@ -47,8 +47,9 @@ def deployments_read(*, stablecoin: Stablecoin) -> list[Deployment]:
     )
 
 
-def runs_recent(*, stablecoin: Stablecoin, limit: int) -> list[ReconciliationRun]:
-    return list(ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk")[:limit])
+def runs_recent(*, stablecoin: Stablecoin, limit: int, offset: int = 0) -> list[ReconciliationRun]:
+    runs = ReconciliationRun.objects.filter(stablecoin=stablecoin).order_by("-created_at", "-pk")
+    return list(runs[offset : offset + limit])
 
 
 def flags_with_events(*, stablecoin: Stablecoin, limit: int) -> list[Flag]:
@@ -223,3 +224,27 @@ def audit_head_entry() -> dict[str, Any]:
     if last is None:
         return {"seq": 0, "hash": GENESIS, "at": None}
     return {"seq": last.seq, "hash": last.entry_hash, "at": last.at}
+
+
+def attestation_evidence(*, attestation_id: int | None) -> Attestation | None:
+    """The attestation a publication relies on, with its signatures: whose word the published answer stands on."""
+    if attestation_id is None:
+        return None
+    return (
+        Attestation.objects.filter(pk=attestation_id).select_related("auditor").prefetch_related("signatures").first()
+    )
+
+
+def licences_of(*, stablecoin: Stablecoin) -> list[Licence]:
+    return list(Licence.objects.filter(stablecoin=stablecoin).order_by("profile"))
+
+
+def attestation_outcome(*, attestation: Attestation) -> dict[str, Any]:
+    """What a filing did: its reconciliation at its own as-of instant (the first run that judged it) and
+    the newest publication that relies on it (the verdict the public is shown), for the issuer's page."""
+    run = ReconciliationRun.objects.filter(attestation=attestation).defer("inputs").order_by("created_at", "pk").first()
+    publication = (
+        Publication.objects.filter(attestation=attestation).defer("results").order_by("-published_at", "-pk").first()
+    )
+    failing = [r for r in (run.results if run else []) if r.get("outcome") in ("fail", "warn")]
+    return {"run": run, "publication": publication, "failing": failing}

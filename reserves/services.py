@@ -77,7 +77,7 @@ def reconciliation_run(
     outputs = compute(inputs)
     with transaction.atomic():
         # One writer per coin at a time, so flag opening and resolving never race each other.
-        Stablecoin.objects.select_for_update().get(pk=stablecoin.pk)
+        Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
         existing = ReconciliationRun.objects.filter(
             stablecoin=stablecoin, profile=profile, input_hash=input_hash
         ).first()

@@ -172,7 +172,8 @@ def main() -> int:
         print(
             f"\ndemo: open http://127.0.0.1:{args.port}/  (API: http://127.0.0.1:{args.port}/api/v1/stablecoins/)\n"
             "demo: log in as issuer / issuer-demo-pass (files USDX attestations), regulator / regulator-demo-pass,\n"
-            "      or hkissuer / hkissuer-demo-pass. Ctrl-C stops everything.\n"
+            "      hkissuer / hkissuer-demo-pass, or auditor / auditor-demo-pass (countersigns the seeded filings).\n"
+            "      Password-reset emails are printed here (console email backend). Ctrl-C stops everything.\n"
             f"demo: audit the log: python scripts/attest_monitor.py --api http://127.0.0.1:{args.port} "
             "--state .demo/monitor.json\n"
         )

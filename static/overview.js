@@ -26,16 +26,16 @@
       var row = rows[i];
       if (row.getAttribute("data-symbol") !== coin.symbol) { window.location.reload(); return; }
       row.setAttribute("data-verdict", coin.status);  // the verdict of the coin's current publication
-      setBadge(row, "status", coin.status, coin.status_label);
+      setBadge(row, "status", coin.status, coin.display.status_label || coin.status_label);
       setText(row, "status_reason", coin.display.status_reason);
-      setText(row, "attestation_review", coin.attestation_review);
+      setText(row, "attestation_review", coin.display.attestation_review);
       setText(row, "backing_ratio", coin.display.backing_ratio);
       var headroom = setText(row, "headroom", coin.display.headroom);
       if (headroom) headroom.classList.toggle("negative", (coin.headroom || "").charAt(0) === "-");
       setText(row, "outstanding", coin.display.outstanding);
       setText(row, "reserves", coin.display.reserves);
       setText(row, "attestation_age", coin.display.attestation_age);
-      setBadge(row, "freshness", coin.freshness, coin.freshness.replace("_", ""));
+      setBadge(row, "freshness", coin.freshness, coin.display.freshness);
       setText(row, "freshness_age", coin.display.freshness_age);
       var badges = row.querySelector('[data-field="flags"]');
       var counts = SEVERITIES.filter(function (s) { return coin.open_flags[s]; })

@@ -100,4 +100,5 @@ def celery_worker_process(
 def _api_unthrottled(settings) -> None:
     """Every test client shares 127.0.0.1; the throttling tests turn API_ANON_RATE back on for themselves."""
     settings.API_ANON_RATE = ""
+    settings.PAGE_ANON_RATE = ""  # the public pages' throttle likewise (web/tests/test_headers_and_throttle.py)
     settings.API_CACHE_SECONDS = 0  # tests change rows between requests; the micro-cache test turns it on

@@ -149,6 +149,8 @@ def service_env(*, redis_url: str, database_url: str, queue: str, **extra: str) 
         CELERY_TASK_ALWAYS_EAGER="0",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # Plain HTTP on loopback: production's HTTPS redirect (docs/security.md) would answer 301.
+        SECURE_SSL_REDIRECT="0",
     )
     env.update(extra)
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -69,3 +70,43 @@ def test_it_rejects_a_boolean_it_cannot_read():
     result = _django_check(DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_production_settings_pass_check_deploy_with_no_warning():
+    # As a deployment would run: none of the test run's own switches (Playwright sets DJANGO_ALLOW_ASYNC_UNSAFE).
+    dropped = {
+        "DEBUG",
+        "SECRET_KEY",
+        "SECRET_KEY_FILE",
+        "AUDIT_SIGNING_KEY",
+        "AUDIT_SIGNING_KEY_FILE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="p" + "r0duct10n-k3y-" * 5,  # long and varied, as check --deploy asks
+        AUDIT_SIGNING_KEY=base64.b64encode(bytes(range(32))).decode(),  # a 32-byte Ed25519 seed
+        ALLOWED_HOSTS="attest.example.org",
+        SITE_URL="https://attest.example.org",
+        SECURE_PROXY_SSL_HEADER="1",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_seeddemo_refuses_to_run_with_debug_off(settings):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG=1"):
+        call_command("seeddemo")

@@ -10,12 +10,15 @@ the pages show the same numbers in a table next to it, so nothing is only in the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from attest.exact import EXACT
 from reserves.readmodel import Series
@@ -23,6 +26,14 @@ from reserves.readmodel import Series
 # Colour-blind-safe palette (Okabe-Ito) darkened enough for 3:1 against white.
 PALETTE = ["#0b5cad", "#b35806", "#116329", "#8e2c8e", "#a40e26", "#3d5a80", "#7a4d00", "#1b1f24"]
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 96, 16, 12, 28
+# One drawing per width band, shown by CSS (static/attest.css, .chart-set): the text is 13 units in a
+# viewBox close to the width it is shown at, so it reads at 11 px or more from a 390 px phone to a desktop.
+SIZES = (("narrow", 360, 260), ("medium", 720, 280), ("wide", 1100, 320))
+
+
+def _when(at: datetime) -> str:
+    """An instant on an axis or in a tooltip, in the reader's zone (the page says which)."""
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
 
 
 def _px(value: Decimal) -> int:
@@ -47,7 +58,8 @@ def _empty(title: str, width: int, height: int) -> SafeString:
     return mark_safe(  # noqa: S308 - title is escaped, the rest is our own markup
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
-        f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" class="chart-empty">no data yet</text></svg>'
+        f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" class="chart-empty">'
+        f"{escape(gettext('no data yet'))}</text></svg>"
     )
 
 
@@ -89,9 +101,12 @@ def line_chart(
         f'<text x="{MARGIN_LEFT - 6}" y="{MARGIN_TOP + 10}" text-anchor="end" class="chart-axis">{_label(high)}</text>',
         f'<text x="{MARGIN_LEFT - 6}" y="{MARGIN_TOP + plot_h}" text-anchor="end" class="chart-axis">'
         f"{_label(low)}</text>",
-        f'<text x="{MARGIN_LEFT}" y="{height - 8}" class="chart-axis">{start:%Y-%m-%d %H:%M}</text>',
-        f'<text x="{width - MARGIN_RIGHT}" y="{height - 8}" text-anchor="end" class="chart-axis">'
-        f"{end:%Y-%m-%d %H:%M}</text>",
+        f'<text x="{MARGIN_LEFT - 6}" y="{MARGIN_TOP + plot_h // 2 + 5}" text-anchor="end" class="chart-axis">'
+        f"{_label((high + low) / 2)}</text>",
+        f'<line x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{MARGIN_TOP + plot_h // 2}" '
+        f'y2="{MARGIN_TOP + plot_h // 2}" class="chart-grid"/>',
+        f'<text x="{MARGIN_LEFT}" y="{height - 8}" class="chart-axis">{_when(start)}</text>',
+        f'<text x="{width - MARGIN_RIGHT}" y="{height - 8}" text-anchor="end" class="chart-axis">{_when(end)}</text>',
     ]
     if reference is not None:
         ry = y(reference)
@@ -103,13 +118,17 @@ def line_chart(
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
         coords = " ".join(f"{x(p.at)},{y(p.value)}" for p in sorted(s.points, key=lambda p: p.at))
-        if len(s.points) == 1:
-            only = s.points[0]
-            parts.append(f'<circle cx="{x(only.at)}" cy="{y(only.value)}" r="3" fill="{colour}"/>')
-        elif s.points:
+        if len(s.points) > 1:
             parts.append(
                 f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
                 f'data-series="{escape(s.label)}"/>'
+            )
+        # Every point answers hover (its <title>) and keyboard focus (static/charts.js shows the value).
+        for p in s.points:
+            tip = f"{escape(s.label) + ': ' if s.label else ''}{_label(p.value)} · {_when(p.at)}"
+            parts.append(
+                f'<circle cx="{x(p.at)}" cy="{y(p.value)}" r="{4 if len(s.points) == 1 else 3}" fill="{colour}" '
+                f'class="pt" tabindex="0" data-tip="{tip}"><title>{tip}</title></circle>'
             )
     if len(series) > 1 or (series and series[0].label):
         for i, s in enumerate(series):
@@ -125,7 +144,8 @@ def line_chart(
 
 def bar_chart(bars: Sequence[tuple[str, Decimal]], *, title: str, width: int = 640) -> SafeString:
     """Horizontal bars, one per (label, value), scaled to the largest; negative values draw as zero."""
-    bar_h, gap, label_w = 18, 6, 200
+    bar_h, gap = 18, 8
+    label_w = min(240, width // 3)
     height = max(len(bars), 1) * (bar_h + gap) + gap
     if not bars:
         return _empty(title, width, 60)
@@ -142,9 +162,19 @@ def bar_chart(bars: Sequence[tuple[str, Decimal]], *, title: str, width: int = 6
         share = f"{(value * 100 / total).quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN)}%" if total > 0 else "—"
         parts.append(
             f'<text x="{label_w - 6}" y="{by + 13}" text-anchor="end" class="chart-label">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{by}" width="{max(w, 1)}" height="{bar_h}" fill="{PALETTE[i % len(PALETTE)]}">'
-            f"<title>{escape(label)}: {_label(value)}</title></rect>"
+            f'<rect x="{label_w}" y="{by}" width="{max(w, 1)}" height="{bar_h}" fill="{PALETTE[i % len(PALETTE)]}" '
+            f'class="pt" tabindex="0" data-tip="{escape(label)}: {_label(value)} ({share})">'
+            f"<title>{escape(label)}: {_label(value)} ({share})</title></rect>"
             f'<text x="{label_w + max(w, 1) + 6}" y="{by + 13}" class="chart-label">{share}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped
+
+
+def responsive(draw: Callable[..., SafeString], *args: Any, bars: bool = False, **kwargs: Any) -> SafeString:
+    """The chart drawn once per width band (``SIZES``), each shown by CSS at the widths it reads best at."""
+    drawings = []
+    for name, width, height in SIZES:
+        size = {"width": width} if bars else {"width": width, "height": height}
+        drawings.append(f'<div class="chart-{name}">{draw(*args, **kwargs, **size)}</div>')
+    return mark_safe(f'<div class="chart-set">{"".join(drawings)}</div>')  # noqa: S308 - our markup around drawn charts

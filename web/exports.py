@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 
+from attest.csvexport import csv_text
 from attest.models import Holding
 from reserves.composition import Composition
 from reserves.models import Flag, ReconciliationRun
 from web.overview import SEVERITIES, OverviewRow
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")  # str() writes 0E-18 or 1E-7 for small amounts
-    text = str(value)
-    # A cell starting with = + - @ would be read as a formula by spreadsheets (CSV injection); numbers are safe.
-    if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
-
-
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
     return response
 
 

@@ -7,13 +7,18 @@ and `attach_errors` puts each against its field.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import EMPTY_VALUES
 from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attest.models import (
     MONEY_DIGITS,
@@ -29,8 +34,21 @@ from attest.models import (
     Stablecoin,
     ValuationMethod,
 )
+from attest.parsing import parse_amount, parse_date, parse_instant, parse_integer
 from attest.selectors import auditors, stablecoins_attestable_by
-from attest.validation import TOKEN_DIGITS, TOKEN_PLACES, AttestationDetails, HoldingInput, IssuerFigureInput
+from attest.validation import (
+    CHAIN_ID_MAX,
+    MAX_HOLDINGS,
+    MAX_ISSUER_FIGURES,
+    TOKEN_DIGITS,
+    TOKEN_PLACES,
+    AttestationDetails,
+    HoldingInput,
+    IssuerFigureInput,
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COMMON_ZONES = [
     "UTC",
@@ -43,72 +61,140 @@ COMMON_ZONES = [
 ]
 ZONES = frozenset(available_timezones())
 ZONE_CHOICES = COMMON_ZONES + sorted(ZONES - set(COMMON_ZONES))
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 BLANK = ("", "—")
-YES_NO = [BLANK, ("true", "Yes"), ("false", "No")]
+YES_NO = [BLANK, ("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
 
 
-def _datetime(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
+def _parsed(parse: Callable[[str], Any], value: Any, empty: Any) -> Any:
+    if value in EMPTY_VALUES:
+        return empty
+    try:
+        return parse(str(value))
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+# The fields below parse with attest/parsing.py, as the issuer API and the CSV import do, so the
+# same text is accepted or refused alike everywhere (Django's own parsers take fullwidth digits,
+# NaN, sNaN and exponents).
+class AmountField(forms.DecimalField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_amount, value, None)
+
+
+class WholeNumberField(forms.IntegerField):
+    def to_python(self, value: Any) -> Any:
+        return _parsed(parse_integer, value, None)
+
+
+class DayField(forms.DateField):
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        parsed: date | None = _parsed(parse_date, value, None)
+        return parsed
+
+
+class InstantField(forms.DateTimeField):
+    """A wall-clock date-time; AttestationForm.clean puts it in the chosen zone."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            return value
+        parsed: datetime | None = _parsed(parse_instant, value, None)
+        return parsed
+
+
+def _choices(choices: list[tuple[str, str]]) -> list[tuple[str, StrOrPromise]]:
+    """A model's choices with their labels translated when the form is rendered (web/labels.py lists them)."""
+    return [(value, gettext_lazy(label)) for value, label in choices]
+
+
+def _datetime(label: StrOrPromise, *, required: bool = False, help_text: StrOrPromise = "") -> forms.DateTimeField:
+    return InstantField(
         label=label,
         required=required,
         help_text=help_text,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
-        input_formats=DATETIME_FORMATS,
     )
 
 
-def _date(label: str) -> forms.DateField:
-    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+def _date(label: StrOrPromise) -> forms.DateField:
+    return DayField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _yes_no(label: str) -> forms.TypedChoiceField:
+def _yes_no(label: StrOrPromise) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label, required=False, choices=YES_NO, coerce=lambda v: v == "true", empty_value=None
     )
 
 
-def _money(label: str, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+def _money(label: StrOrPromise, *, required: bool = False) -> forms.DecimalField:
+    return AmountField(label=label, required=required, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
 
 
 class AttestationForm(forms.Form):
-    stablecoin = forms.ModelChoiceField(queryset=Stablecoin.objects.none(), empty_label=None)
-    report_type = forms.ChoiceField(choices=ReportType.choices, initial=ReportType.ATTESTATION)
+    stablecoin = forms.ModelChoiceField(
+        label=gettext_lazy("Coin"), queryset=Stablecoin.objects.none(), empty_label=None
+    )
+    report_type = forms.ChoiceField(
+        label=gettext_lazy("Report type"), choices=_choices(ReportType.choices), initial=ReportType.ATTESTATION
+    )
     as_of = _datetime(
-        "As of", required=True, help_text="the instant the holdings are stated at, in the time zone below"
+        gettext_lazy("As of"),
+        required=True,
+        help_text=gettext_lazy("the instant the holdings are stated at, in the time zone below"),
     )
     # A text input with a <datalist> of IANA zones: a <select> of ~600 options is slow to render and to use.
     as_of_timezone = forms.CharField(
-        label="Time zone",
+        label=gettext_lazy("Time zone"),
         initial="UTC",
         max_length=64,
         widget=forms.TextInput(attrs={"list": "zones", "autocomplete": "off"}),
-        help_text="an IANA zone such as Asia/Hong_Kong or America/New_York",
+        help_text=gettext_lazy("an IANA zone such as Asia/Hong_Kong or America/New_York"),
     )
-    period_start = _date("Period start")
-    period_end = _date("Period end")
-    assurer_name = forms.CharField(label="Assurer (accounting firm)", max_length=200, required=False)
+    period_start = _date(gettext_lazy("Period start"))
+    period_end = _date(gettext_lazy("Period end"))
+    assurer_name = forms.CharField(label=gettext_lazy("Assurer (accounting firm)"), max_length=200, required=False)
     assurer_registration = forms.CharField(
-        label="Assurer registration", max_length=100, required=False, help_text="PCAOB / HKICPA / ... number"
+        label=gettext_lazy("Assurer registration"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("PCAOB / HKICPA / ... number"),
     )
     auditor = forms.ModelChoiceField(
-        queryset=auditors(), required=False, help_text="the auditor who examines and countersigns this attestation"
+        label=gettext_lazy("Auditor"),
+        queryset=auditors(),
+        required=False,
+        help_text=gettext_lazy("the auditor who examines and countersigns this attestation"),
     )
-    standard = forms.CharField(max_length=100, required=False, help_text="e.g. AICPA AT-C 205, ISAE 3000 (Revised)")
-    engagement_type = forms.ChoiceField(choices=[BLANK, *EngagementType.choices], required=False)
-    assurance_level = forms.ChoiceField(choices=[BLANK, *AssuranceLevel.choices], required=False)
-    opinion = forms.ChoiceField(choices=[BLANK, *Opinion.choices], required=False)
-    report_signed_at = _datetime("Report signed at")
-    stated_total_reserves = _money("Stated total reserves")
-    pays_holder_interest = _yes_no("Pays holders interest")
-    ceo_name = forms.CharField(label="CEO", max_length=200, required=False)
-    ceo_certified_at = _datetime("CEO certified at")
-    cfo_name = forms.CharField(label="CFO", max_length=200, required=False)
-    cfo_certified_at = _datetime("CFO certified at")
-    document = forms.FileField(label="Accountant's report (PDF)", required=False)
+    standard = forms.CharField(
+        label=gettext_lazy("Standard"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("e.g. AICPA AT-C 205, ISAE 3000 (Revised)"),
+    )
+    engagement_type = forms.ChoiceField(
+        label=gettext_lazy("Engagement type"), choices=[BLANK, *_choices(EngagementType.choices)], required=False
+    )
+    assurance_level = forms.ChoiceField(
+        label=gettext_lazy("Assurance level"), choices=[BLANK, *_choices(AssuranceLevel.choices)], required=False
+    )
+    opinion = forms.ChoiceField(
+        label=gettext_lazy("Opinion"), choices=[BLANK, *_choices(Opinion.choices)], required=False
+    )
+    report_signed_at = _datetime(gettext_lazy("Report signed at"))
+    stated_total_reserves = _money(gettext_lazy("Stated total reserves"))
+    pays_holder_interest = _yes_no(gettext_lazy("Pays holders interest"))
+    ceo_name = forms.CharField(label=gettext_lazy("CEO"), max_length=200, required=False)
+    ceo_certified_at = _datetime(gettext_lazy("CEO certified at"))
+    cfo_name = forms.CharField(label=gettext_lazy("CFO"), max_length=200, required=False)
+    cfo_certified_at = _datetime(gettext_lazy("CFO certified at"))
+    document = forms.FileField(label=gettext_lazy("Accountant's report (PDF)"), required=False)
     holdings_csv = forms.FileField(
-        label="Import holdings from CSV", required=False, help_text="rows are added after the lines below"
+        label=gettext_lazy("Import holdings from CSV"),
+        required=False,
+        help_text=gettext_lazy("rows are added after the lines below"),
     )
 
     def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
@@ -170,42 +256,55 @@ class CurrencyField(forms.CharField):
 
 class HoldingForm(forms.Form):
     # No initial values: an untouched extra row stays unchanged, so the formset skips it.
-    asset_class = forms.ChoiceField(choices=[("", "— choose —"), *AssetClass.choices])
-    instrument_id = forms.CharField(label="Instrument id (CUSIP/ISIN)", max_length=64, required=False)
-    instrument_issuer = forms.CharField(max_length=200, required=False)
-    custodian = forms.CharField(max_length=200)
-    custodian_type = forms.ChoiceField(choices=[BLANK, *CustodianType.choices], required=False)
-    custodian_country = CurrencyField(label="Custody country", max_length=2, required=False)
-    account_type = forms.ChoiceField(choices=[BLANK, *AccountType.choices], required=False)
-    currency = CurrencyField(max_length=3)
-    face_value = _money("Face value")
-    market_value = _money("Market value", required=True)
-    fx_rate = forms.DecimalField(label="FX rate", required=False, max_digits=20, decimal_places=10)
-    regulator_approval_ref = forms.CharField(label="Currency approval ref", max_length=100, required=False)
-    valuation_method = forms.ChoiceField(
-        choices=[("", "— market —"), *ValuationMethod.choices], required=False, help_text="blank means market value"
+    asset_class = forms.ChoiceField(
+        label=gettext_lazy("Asset class"), choices=[("", gettext_lazy("— choose —")), *_choices(AssetClass.choices)]
     )
-    issue_date = _date("Issue date")
-    acquisition_date = _date("Acquired")
-    maturity_date = _date("Matures")
+    instrument_id = forms.CharField(label=gettext_lazy("Instrument id (CUSIP/ISIN)"), max_length=64, required=False)
+    instrument_issuer = forms.CharField(label=gettext_lazy("Instrument issuer"), max_length=200, required=False)
+    custodian = forms.CharField(label=gettext_lazy("Custodian"), max_length=200)
+    custodian_type = forms.ChoiceField(
+        label=gettext_lazy("Custodian type"), choices=[BLANK, *_choices(CustodianType.choices)], required=False
+    )
+    custodian_country = CurrencyField(label=gettext_lazy("Custody country"), max_length=2, required=False)
+    account_type = forms.ChoiceField(
+        label=gettext_lazy("Account type"), choices=[BLANK, *_choices(AccountType.choices)], required=False
+    )
+    currency = CurrencyField(label=gettext_lazy("Currency"), max_length=3)
+    face_value = _money(gettext_lazy("Face value"))
+    market_value = _money(gettext_lazy("Market value"), required=True)
+    fx_rate = AmountField(label=gettext_lazy("FX rate"), required=False, max_digits=20, decimal_places=10)
+    regulator_approval_ref = forms.CharField(
+        label=gettext_lazy("Currency approval ref"), max_length=100, required=False
+    )
+    valuation_method = forms.ChoiceField(
+        label=gettext_lazy("Valuation method"),
+        choices=[("", gettext_lazy("— market —")), *_choices(ValuationMethod.choices)],
+        required=False,
+        help_text=gettext_lazy("blank means market value"),
+    )
+    issue_date = _date(gettext_lazy("Issue date"))
+    acquisition_date = _date(gettext_lazy("Acquired"))
+    maturity_date = _date(gettext_lazy("Matures"))
     segregated = forms.TypedChoiceField(
-        choices=[("", "— yes —"), ("true", "Yes"), ("false", "No")],
+        label=gettext_lazy("Segregated"),
+        choices=[("", gettext_lazy("— yes —")), ("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))],
         required=False,
         coerce=lambda v: v == "true",
         empty_value=None,
     )
     encumbered = forms.TypedChoiceField(
-        choices=[("", "— no —"), ("true", "Yes"), ("false", "No")],
+        label=gettext_lazy("Encumbered"),
+        choices=[("", gettext_lazy("— no —")), ("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))],
         required=False,
         coerce=lambda v: v == "true",
         empty_value=None,
     )
-    encumbrance_description = forms.CharField(max_length=300, required=False)
-    repo_counterparty = forms.CharField(max_length=200, required=False)
-    repo_collateral_type = forms.CharField(max_length=64, required=False)
-    repo_collateral_value = _money("Repo collateral value")
-    mmf_is_government = _yes_no("Government MMF")
-    mmf_invests_solely_in_eligible = _yes_no("MMF holds only eligible assets")
+    encumbrance_description = forms.CharField(label=gettext_lazy("Encumbrance"), max_length=300, required=False)
+    repo_counterparty = forms.CharField(label=gettext_lazy("Repo counterparty"), max_length=200, required=False)
+    repo_collateral_type = forms.CharField(label=gettext_lazy("Repo collateral type"), max_length=64, required=False)
+    repo_collateral_value = _money(gettext_lazy("Repo collateral value"))
+    mmf_is_government = _yes_no(gettext_lazy("Government MMF"))
+    mmf_invests_solely_in_eligible = _yes_no(gettext_lazy("MMF holds only eligible assets"))
 
     def to_input(self) -> HoldingInput:
         d = dict(self.cleaned_data)
@@ -223,15 +322,17 @@ def holding_initial(holding: Any) -> dict[str, Any]:
 
 
 class IssuerFigureForm(forms.Form):
-    chain_id = forms.IntegerField(label="Chain id", min_value=1)
-    outstanding = forms.DecimalField(label="Tokens outstanding", max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES)
+    chain_id = WholeNumberField(label=gettext_lazy("Chain id"), min_value=1, max_value=CHAIN_ID_MAX)
+    outstanding = AmountField(
+        label=gettext_lazy("Tokens outstanding"), max_digits=TOKEN_DIGITS, decimal_places=TOKEN_PLACES
+    )
 
     def to_input(self) -> IssuerFigureInput:
         return IssuerFigureInput(self.cleaned_data["chain_id"], self.cleaned_data["outstanding"])
 
 
-HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=500, validate_max=True)
-IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=50, validate_max=True)
+HoldingFormSet = formset_factory(HoldingForm, extra=1, max_num=MAX_HOLDINGS, validate_max=True)
+IssuerFigureFormSet = formset_factory(IssuerFigureForm, extra=1, max_num=MAX_ISSUER_FIGURES, validate_max=True)
 
 
 def formset_inputs(formset: BaseFormSet[Any]) -> list[Any]:
@@ -263,3 +364,29 @@ def attach_errors(
             form.add_error("holdings_csv", messages)
         else:
             form.add_error(key if key in form.fields else None, messages)
+
+
+def error_summary(form: forms.Form, holdings: BaseFormSet[Any], figures: BaseFormSet[Any]) -> list[dict[str, str]]:
+    """Every error on the page, in page order, each linking to its field: the summary shown at the top."""
+    rows: list[dict[str, str]] = []
+
+    def add(where: str, message: object, href: str) -> None:
+        rows.append({"where": where, "message": str(message), "href": href})
+
+    for message in form.non_field_errors():
+        add(str(_("The attestation")), message, "#attestation-form")
+    for name in form.fields:
+        for message in form.errors.get(name, []) if name != NON_FIELD_ERRORS else []:
+            add(str(form[name].label), message, f"#{form[name].id_for_label}")
+    for group, formset in ((_("Holding line %(n)s"), holdings), (_("Chain row %(n)s"), figures)):
+        if not formset.is_bound:
+            continue
+        for message in formset.non_form_errors():
+            add(str(group) % {"n": ""}, message, "#holdings-rows")
+        for i, row in enumerate(formset.forms, start=1):
+            for name, messages in row.errors.items():
+                label = row[name].label if name in row.fields else ""
+                href = f"#{row[name].id_for_label}" if name in row.fields else "#holdings-rows"
+                for message in messages:
+                    add(f"{group % {'n': i}}{', ' + str(label) if label else ''}", message, href)
+    return rows

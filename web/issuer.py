@@ -28,11 +28,18 @@ from attest.selectors import (
     user_issuer_id,
     user_role,
 )
-from attest.services import attestation_amend, attestation_create, attestation_update, errors_as_dict
+from attest.services import (
+    attestation_amend,
+    attestation_create,
+    attestation_draft_delete,
+    attestation_update,
+    errors_as_dict,
+)
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
 from attest.validation import AttestationInput, draft_errors
 from jobs import workflows
 from jobs.workflows import attestation_submit
+from reserves.selectors import attestation_outcome
 from web.forms import (
     ZONE_CHOICES,
     AttestationForm,
@@ -40,9 +47,11 @@ from web.forms import (
     IssuerFigureFormSet,
     attach_errors,
     attestation_initial,
+    error_summary,
     formset_inputs,
     holding_initial,
 )
+from web.uploads import Kept, keep, kept
 
 
 def _issuer_only(request: HttpRequest) -> int:
@@ -84,6 +93,13 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
     if attestation is not None:
         form.fields["stablecoin"].disabled = True
     figures_ok = figures_data is None or figures.is_valid()
+    # Files chosen on an earlier try that came back with errors (web/uploads.py).
+    kept_files: dict[str, Kept] = {}
+    if data is not None:
+        for name in UPLOADS:
+            found = kept(data.get(f"kept_{name}", ""))
+            if found is not None:
+                kept_files[name] = found
     if request.method == "POST" and form.is_valid() and holdings.is_valid() and figures_ok:
         lines = formset_inputs(holdings)
         line_rows = [i for i, f in enumerate(holdings.forms) if f.has_changed() and f.cleaned_data]
@@ -96,9 +112,9 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
         submit = request.POST.get("action", "submit") == "submit"
         try:
             with transaction.atomic():
-                csv_file = form.cleaned_data.get("holdings_csv")
-                if csv_file is not None:
-                    lines = lines + holdings_from_csv(csv_file.read())
+                csv_bytes = _chosen(form.cleaned_data.get("holdings_csv"), kept_files.get("holdings_csv"))
+                if csv_bytes is not None:
+                    lines = lines + holdings_from_csv(csv_bytes)
                 header: dict[str, Any] = {
                     "user": request.user,
                     "as_of": form.cleaned_data["as_of"],
@@ -112,9 +128,9 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
                     saved = attestation_create(stablecoin=form.cleaned_data["stablecoin"], **header)
                 else:
                     saved = attestation_update(attestation=attestation, **header)
-                document = form.cleaned_data.get("document")
+                document = _chosen(form.cleaned_data.get("document"), kept_files.get("document"))
                 if document is not None:
-                    saved = attestation_document_attach(user=request.user, attestation=saved, content=document.read())
+                    saved = attestation_document_attach(user=request.user, attestation=saved, content=document)
                 if submit:
                     attestation_submit(user=request.user, attestation=saved)
         except ValidationError as exc:
@@ -130,7 +146,15 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
             return redirect("attest:attestation_detail", pk=saved.pk)
     elif request.method == "POST" and form.is_valid():
         _check_parsed_rows(form, holdings, attestation)
+    if request.method == "POST" and files is not None:
+        # The form comes back with errors: keep what was chosen, so nothing needs choosing again.
+        for name in UPLOADS:
+            upload = files.get(name)
+            if upload is not None:
+                kept_files[name] = keep(upload)
     context = {
+        "kept": kept_files,
+        "errors": error_summary(form, holdings, figures) if request.method == "POST" else [],
         "form": form,
         "holdings": holdings,
         "figures": figures,
@@ -138,6 +162,18 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
         "zones": ZONE_CHOICES,
     }
     return render(request, "attest/attestation_form.html", context)
+
+
+UPLOADS = ("document", "holdings_csv")
+
+
+def _chosen(upload: Any, kept_file: Kept | None) -> bytes | None:
+    """A newly chosen file wins over the one kept from an earlier try."""
+    if upload is not None:
+        upload.seek(0)
+        content: bytes = upload.read()
+        return content
+    return kept_file.read() if kept_file is not None else None
 
 
 def _check_parsed_rows(form: AttestationForm, holdings: Any, attestation: Attestation | None) -> None:
@@ -192,6 +228,10 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and attestation.status != AttestationStatus.DRAFT
         and not Attestation.objects.filter(supersedes=attestation).exists(),
         "error": request.session.pop("attestation_error", None),
+        # What the filing did (the issuer's outcome, the regulator's evidence); nothing yet for a draft.
+        "outcome": None
+        if attestation.status == AttestationStatus.DRAFT
+        else attestation_outcome(attestation=attestation),
     }
     return render(request, "attest/attestation_detail.html", context)
 
@@ -223,6 +263,19 @@ def attestation_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def attestation_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """An abandoned draft deleted; back to the list. A filed version is refused (it is amended instead)."""
+    attestation = _visible(request, pk)
+    try:
+        attestation_draft_delete(user=request.user, attestation=attestation)
+    except ValidationError as exc:
+        request.session["attestation_error"] = [m for ms in errors_as_dict(exc).values() for m in ms]
+        return redirect("attest:attestation_detail", pk=attestation.pk)
+    return redirect("attest:attestation_list")
+
+
+@login_required
+@require_POST
 def attestation_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _action(request, pk, lambda a: attestation_amend(user=request.user, attestation=a, reason=reason))
@@ -249,7 +302,7 @@ def attestation_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attestation_document(request: HttpRequest, pk: int) -> FileResponse:
     attestation = _visible(request, pk)
-    if not attestation.document:
+    if not attestation.document or not attestation.document.storage.exists(attestation.document.name):
         raise Http404("no report uploaded")
     name = f"{attestation.stablecoin.symbol}-v{attestation.version}-{attestation.document_sha256[:12]}.pdf"
     return FileResponse(attestation.document.open("rb"), as_attachment=True, filename=name)

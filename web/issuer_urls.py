@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.attestation_edit, name="attestation_edit"),
     path("<int:pk>/submit/", views.attestation_submit_view, name="attestation_submit"),
     path("<int:pk>/sign/", views.attestation_sign_view, name="attestation_sign"),
+    path("<int:pk>/delete/", views.attestation_delete_view, name="attestation_delete"),
     path("<int:pk>/amend/", views.attestation_amend_view, name="attestation_amend"),
     path("<int:pk>/review/", views.attestation_review_view, name="attestation_review"),
     path("<int:pk>/comment/", views.attestation_comment_view, name="attestation_comment"),

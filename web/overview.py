@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from reserves.freshness import age_seconds
 from reserves.readmodel import SEVERITY_ORDER, CoinState, coin_states
-from reserves.verdict import ORDER
+from reserves.verdict import AT_RISK, ORDER, UNDER, UNVERIFIED
 from web.format import DASH, fmt_age, fmt_amount
+from web.labels import code_label, reason_text, review_label
 
 SEVERITIES = list(SEVERITY_ORDER)
 
@@ -34,11 +36,16 @@ class OverviewRow:
     @property
     def first_reason(self) -> str:
         reasons = self.state.reasons
-        return reasons[0]["text"] if reasons else ""
+        return reason_text(reasons[0]) if reasons else ""
 
 
 SORT_KEYS: dict[str, Callable[[OverviewRow], Any]] = {
-    "status": lambda r: (ORDER.index(r.state.verdict), r.symbol),
+    # Worst verdict first; within a verdict the most severe open findings first, then by symbol.
+    "status": lambda r: (
+        ORDER.index(r.state.verdict),
+        tuple(-r.state.finding_counts[s] for s in SEVERITIES),
+        r.symbol,
+    ),
     "symbol": lambda r: r.symbol,
     "ratio": lambda r: r.state.ratio,
     "headroom": lambda r: r.state.headroom,
@@ -121,5 +128,40 @@ def overview_row_json(row: OverviewRow) -> dict[str, Any]:
             "attestation_age": fmt_age(row.attestation_age),
             "freshness_age": fmt_age(state.freshness.age_seconds),
             "status_reason": row.first_reason,
+            # The words in the reader's language (the request's), for the page's refresh.
+            "status_label": code_label(state.verdict),
+            "attestation_review": review_label(state.review_status),
+            "freshness": code_label(state.freshness.status),
         },
     }
+
+
+@dataclass
+class MarketSummary:
+    """The overview's summary strip: counts of the rows' published verdicts and findings, and the
+    par value outstanding per reference currency as published (a sum of published figures)."""
+
+    coins: int
+    under_collateralised: int
+    unverified: int
+    at_risk: int
+    critical_findings: int
+    outstanding_by_currency: list[tuple[str, Decimal]]
+
+
+def market_summary(rows: list[OverviewRow]) -> MarketSummary:
+    by_currency: dict[str, Decimal] = {}
+    for r in rows:
+        par = r.state.par_outstanding
+        if par is not None:
+            currency = r.state.coin.currency
+            by_currency[currency] = by_currency.get(currency, Decimal(0)) + par
+    verdicts = [r.state.verdict for r in rows]
+    return MarketSummary(
+        coins=len(rows),
+        under_collateralised=verdicts.count(UNDER),
+        unverified=verdicts.count(UNVERIFIED),
+        at_risk=verdicts.count(AT_RISK),
+        critical_findings=sum(r.state.finding_counts.get("critical", 0) for r in rows),
+        outstanding_by_currency=sorted(by_currency.items()),
+    )

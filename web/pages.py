@@ -12,23 +12,35 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from attest.models import Role
 from attest.selectors import attestation_review_queue, user_role
 from jobs.workflows import flag_acknowledge, flag_resolve_manually
 from reserves.models import Flag, FlagStatus
+from reserves.readmodel import coin_states
 from reserves.selectors import flags_unresolved, run_blocks, run_detail
-from reserves.verdict import LABELS, ORDER
+from reserves.verdict import ORDER
 from web import exports
-from web.charts import bar_chart, line_chart
+from web.charts import bar_chart, line_chart, responsive
 from web.coinpage import CoinPage, coin_page
-from web.overview import DEFAULT_SORT, SEVERITIES, SORT_KEYS, OverviewQuery, overview_row_json, overview_rows
+from web.labels import code_label, text
+from web.overview import (
+    DEFAULT_SORT,
+    SEVERITIES,
+    SORT_KEYS,
+    OverviewQuery,
+    market_summary,
+    overview_row_json,
+    overview_rows,
+)
+from web.throttle import throttled
 
 
 def _require_regulator(request: HttpRequest) -> None:
@@ -56,24 +68,30 @@ def overview(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return exports.overview_csv(rows)
     columns = [
-        ("symbol", "Coin"),
-        ("status", "Verdict"),
-        ("ratio", "Backing ratio"),
-        ("headroom", "Headroom"),
-        ("outstanding", "Outstanding"),
-        ("reserves", "Eligible reserves"),
-        ("attestation_age", "Attestation"),
-        ("freshness", "Chain data"),
-        ("flags", "Open findings"),
+        ("symbol", gettext("Coin")),
+        ("status", gettext("Verdict")),
+        ("ratio", gettext("Backing ratio")),
+        ("headroom", gettext("Headroom")),
+        ("outstanding", gettext("Outstanding")),
+        ("reserves", gettext("Eligible reserves")),
+        ("attestation_age", gettext("Attestation")),
+        ("freshness", gettext("Chain data")),
+        ("flags", gettext("Open findings")),
     ]
     return render(
         request,
         "reserves/overview.html",
         {
             "rows": rows,
+            # The strip counts the whole market, whatever the filter.
+            "summary": market_summary(
+                rows
+                if params == OverviewQuery(sort=params.sort, descending=params.descending)
+                else overview_rows(OverviewQuery())
+            ),
             "params": params,
             "columns": _sort_links(request, params, columns),
-            "statuses": [(v, LABELS[v]) for v in ORDER],
+            "statuses": [(v, code_label(v)) for v in ORDER],
             "severities": SEVERITIES,
             "csv_query": _csv_query(request),
         },
@@ -111,15 +129,30 @@ def overview_json(request: HttpRequest) -> JsonResponse:
 def _charts(page: CoinPage) -> dict[str, object]:
     symbol, currency = page.state.coin.symbol, page.state.coin.currency
     return {
-        "ratio_chart": line_chart(
+        "ratio_chart": responsive(
+            line_chart,
             page.ratio_series,
-            title=f"{symbol} published backing ratio over time",
+            title=gettext("%(symbol)s published backing ratio over time") % {"symbol": symbol},
             reference=Decimal(1),
-            reference_label="1.0",
+            reference_label=gettext("1.0 = fully backed"),
         ),
-        "supply_chart": line_chart(page.supply_series, title=f"{symbol} published tokens outstanding per chain"),
+        "supply_chart": responsive(
+            line_chart,
+            page.supply_series,
+            title=gettext("%(symbol)s published tokens outstanding per chain") % {"symbol": symbol},
+        ),
         "composition_charts": [
-            (key, title, rows, bar_chart(rows, title=f"{symbol} reserves {title.lower()} ({currency})"))
+            (
+                key,
+                text(title),
+                [(text(label), value) for label, value in rows],
+                responsive(
+                    bar_chart,
+                    [(text(label), value) for label, value in rows],
+                    title=f"{symbol} {text(title)} ({currency})",
+                    bars=True,
+                ),
+            )
             for key, title, rows in page.composition.tables()
         ],
     }
@@ -128,11 +161,16 @@ def _charts(page: CoinPage) -> dict[str, object]:
 EXPORTS = ("runs", "flags", "holdings", "composition")
 
 
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
 @login_required
 @require_GET
 def coin(request: HttpRequest, symbol: str, table: str = "") -> HttpResponse:
     _require_regulator(request)
-    page = coin_page(symbol=symbol.upper(), published_only=False, regulator=True)
+    runs_page = 0 if table else _page_number(request.GET.get("runs", "1"))
+    page = coin_page(symbol=symbol.upper(), published_only=False, regulator=True, runs_page=runs_page)
     if page is None:
         raise Http404(f"no stablecoin {symbol}")
     name = f"{page.state.coin.symbol.lower()}-{table}.csv"
@@ -184,7 +222,7 @@ def flag_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if request.method == "POST":
         note = request.POST.get("note", "").strip()
         if not note:
-            error = "Write a note: it is recorded with your name in the flag's history and the audit log."
+            error = gettext("Write a note: it is recorded with your name in the flag's history and the audit log.")
         else:
             try:
                 if action == "acknowledge":
@@ -216,9 +254,31 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_coin(request: HttpRequest, symbol: str) -> HttpResponse:
     """The transparency page of a published coin: no login, the publication the public API serves."""
     page = coin_page(symbol=symbol.upper(), published_only=True, regulator=False)
     if page is None:
         raise Http404(f"no published stablecoin {symbol}")
     return render(request, "reserves/public_coin.html", {"page": page, **_charts(page)})
+
+
+@require_GET
+@throttled
+def public_index(request: HttpRequest) -> HttpResponse:
+    """Every published coin, worst verdict first is the overview's; here by symbol, as the landing page."""
+    return render(request, "reserves/home.html", {"states": coin_states(published_only=True), "index": True})
+
+
+@require_GET
+@throttled
+def public_report(request: HttpRequest, symbol: str) -> FileResponse:
+    """The accountant's report of the attestation a published coin's answer relies on, as filed.
+
+    Its SHA-256 is on the coin page, so a reader can check the file they got is the one filed."""
+    page = coin_page(symbol=symbol.upper(), published_only=True, regulator=False)
+    evidence = page.evidence if page else None
+    if evidence is None or not evidence.document:
+        raise Http404("no report for this coin")
+    name = f"{evidence.stablecoin.symbol}-v{evidence.version}-{evidence.document_sha256[:12]}.pdf"
+    return FileResponse(evidence.document.open("rb"), as_attachment=True, filename=name)

@@ -138,3 +138,24 @@ def test_the_assigned_auditor_countersigns_through_the_api(alpha_draft, issuer_a
     good = api.post(url, {"signature": signature_make(message, AUDITOR_KEY)}, content_type="application/json")
     assert good.json()["role"] == "auditor"
     assert {s["role"] for s in api.get(f"{BASE}{alpha_draft.pk}/").json()["signatures"]} == {"issuer", "auditor"}
+
+
+def test_drf_create_token_prints_a_key_that_works_until_it_expires(issuer_alice, settings):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("drf_create_token", "issuer_alice", stdout=out)
+    key = out.getvalue().split()[2]
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(BASE).status_code == 200
+    settings.API_TOKEN_MAX_AGE = 3600
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(hours=2))
+    expired = api.get(BASE)
+    assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+    out = io.StringIO()
+    call_command("drf_create_token", "-r", "issuer_alice", stdout=out)
+    fresh = out.getvalue().split()[2]
+    assert fresh != key and Client(HTTP_AUTHORIZATION=f"Token {fresh}").get(BASE).status_code == 200

@@ -92,3 +92,16 @@ def test_it_requires_ceo_and_cfo_certification_under_genius():
     errors = submission_errors(data, profiles={"US_GENIUS"}, has_document=False, now=NOW)
     assert set(errors) == {"ceo_name", "ceo_certified_at", "cfo_name", "cfo_certified_at"}
     assert submission_errors(data, profiles={"HK"}, has_document=False, now=NOW) == {}
+
+
+def test_it_refuses_countries_that_do_not_exist_and_dates_centuries_away():
+    assert holding_errors(_line(custodian_country="HK")) == {}
+    assert holding_errors(_line(custodian_country="NA")) == {}  # Namibia
+    assert "custodian_country" in holding_errors(_line(custodian_country="Na"))
+    assert "custodian_country" in holding_errors(_line(custodian_country="XZ"))
+    errors = holding_errors(_line(issue_date=date(1066, 10, 14), maturity_date=date(3026, 1, 1)), as_of=NOW)
+    assert errors["issue_date"] == ["1066-10-14 is before 1900: check the year."]
+    assert "more than 100 years after the as-of date" in errors["maturity_date"][0]
+    assert holding_errors(_line(maturity_date=date(2056, 11, 15)), as_of=NOW) == {}  # a 30-year bond
+    old = AttestationInput(NOW.replace(year=1999), "UTC", "attestation", "USD", AttestationDetails(), [])
+    assert "10 years ago" in draft_errors(old, now=NOW)["as_of"][0]

@@ -19,6 +19,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def test_the_demo_coins_and_their_flags(anvil, chain_snapshot):
     demo_seed(rpc_url=anvil.url)
     assert demo_seed(rpc_url=anvil.url) == []  # idempotent: nothing deployed or filed twice
+    # Each seeded attestation (not the HK weekly disclosures) names its accountant, has a report, is countersigned.
+    for seeded in Attestation.objects.filter(report_type="attestation"):
+        assert seeded.assurer_name and len(seeded.document_sha256) == 64
+        assert [s.role for s in seeded.signatures.all()] == ["auditor"]
     for attestation in Attestation.objects.all():
         attestation_reconcile(attestation=attestation)
     supply_read_all(network=Network.objects.get())

@@ -122,7 +122,11 @@ def _recover(feed: Feed, rpc: RpcClient, onchain_latest: int) -> None:
 def feed_publish(*, feed_id: int, signer: LocalAccount, now: datetime | None = None) -> FeedRound | None:
     """Post the coin's current reserves to the feed if they moved or the heartbeat is due."""
     with transaction.atomic():
-        feed = Feed.objects.select_for_update().select_related("deployment__network", "stablecoin").get(pk=feed_id)
+        feed = (
+            Feed.objects.select_for_update(no_key=True)
+            .select_related("deployment__network", "stablecoin")
+            .get(pk=feed_id)
+        )
         network = feed.deployment.network
         rpc = network.rpc()
         latest = latest_round_id(rpc, feed.address)

@@ -22,7 +22,12 @@ def ratio(value: object) -> str:
 
 @register.filter
 def amount(value: object, places: int = 2) -> str:
-    """A Decimal for display; anything else (None, or "" for a missing attribute such as no run) is a dash."""
+    """A Decimal (or a publication's exact decimal string) for display; anything else is a dash."""
+    if isinstance(value, str) and value:
+        try:
+            return fmt_amount(Decimal(value), int(places))
+        except ArithmeticError:
+            return value
     return fmt_amount(value if isinstance(value, Decimal) else None, int(places))
 
 

@@ -168,7 +168,61 @@ def test_it_shows_rule_errors_beside_parse_errors(issuer_alice, alpha):
     data = _form(alpha, as_of=future, **{"holdings-0-market_value": "lots", "holdings-1-currency": "XYZ"})
     response = login(issuer_alice).post("/attestations/new/", data)
     form, rows = response.context["form"], response.context["holdings"]
-    assert rows.forms[0].errors["market_value"] == ["Enter a number."]
+    # The same words as the issuer API and the CSV import: one parser (attest/parsing.py).
+    assert rows.forms[0].errors["market_value"] == [
+        "'lots' is not a decimal number (use 1234.56, no thousands separators)."
+    ]
     assert "not an ISO 4217" in rows.forms[1].errors["currency"][0]
     assert form.errors["as_of"] == ["The as-of time is in the future."]
     assert Attestation.objects.count() == 0
+
+
+def test_a_failed_save_lists_every_error_at_the_top_and_keeps_the_chosen_files(issuer_alice, alpha):
+    client = login(issuer_alice)
+    csv = b"asset_class,custodian,currency,market_value\ncash,Vault,HKD,1\n"
+    bad = _form(alpha, **{"holdings-0-custodian": "", "holdings-1-custodian_country": "XZ"})
+    response = client.post(
+        "/attestations/new/",
+        {
+            **bad,
+            "document": SimpleUploadedFile("report.pdf", PDF, "application/pdf"),
+            "holdings_csv": SimpleUploadedFile("more.csv", csv, "text/csv"),
+        },
+    )
+    assert response.status_code == 200 and not Attestation.objects.exists()
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert "Holding line 1, Custodian" in summary and "Holding line 2" in summary and "XZ" in summary
+    assert "Kept: report.pdf" in page and "Kept: more.csv" in page
+    kept = {k: response.context["kept"][k].token for k in ("document", "holdings_csv")}
+
+    # Fixed and sent again without choosing the files: the kept ones are used.
+    fixed = _form(alpha, **{"kept_document": kept["document"], "kept_holdings_csv": kept["holdings_csv"]})
+    fixed["stated_total_reserves"] = "1000001.50"  # the lines plus the CSV's one
+    response = client.post("/attestations/new/", fixed)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    attestation = Attestation.objects.get()
+    assert len(attestation.document_sha256) == 64
+    assert [h.custodian for h in attestation.holdings.all()] == ["Harbour Bank", "HK Depository", "Vault"]
+    # A forged token names nothing.
+    forged = _form(alpha, kept_document=kept["document"][:-2] + "xx")
+    assert client.post("/attestations/new/", forged).status_code == 302
+    assert Attestation.objects.order_by("-pk")[0].document_sha256 == ""
+
+
+def test_an_abandoned_draft_is_deleted_and_leaves_no_gap_in_the_version_numbers(issuer_alice, alpha, alpha_draft):
+    client = login(issuer_alice)
+    page = client.get(f"/attestations/{alpha_draft.pk}/").content.decode()
+    assert 'id="delete-draft"' in page and "v1" not in page.split("<h1>")[1].split("</h1>")[0]
+    response = client.post(f"/attestations/{alpha_draft.pk}/delete/")
+    assert response.status_code == 302 and not Attestation.objects.filter(pk=alpha_draft.pk).exists()
+    assert AuditEntry.objects.filter(action="attestation.draft_deleted", object_id=alpha_draft.pk).exists()
+    # The next draft is v1 again, not v2.
+    assert client.post("/attestations/new/", _form(alpha)).status_code == 302
+    fresh = Attestation.objects.get()
+    assert fresh.version == 1
+    fresh.status = AttestationStatus.SUBMITTED
+    fresh.save()
+    # A filed version is never deleted.
+    assert client.post(f"/attestations/{fresh.pk}/delete/").status_code == 302
+    assert Attestation.objects.filter(pk=fresh.pk).exists()

@@ -25,3 +25,9 @@ def test_amounts_stay_exact_and_formulas_are_quoted():
     assert row == ["-16000.000000000000000001", "'=HYPERLINK(1)", "'-cmd", "", "2026-11-01T00:00:00+00:00"]
     digits = str(2**256 - 1)
     assert small_and_large[:2] == ["0.000000000000000000", f"{digits[0]}.{digits[1:]}"]
+
+
+def test_tab_carriage_return_and_plus_are_defused_but_numbers_are_not():
+    response = csv_response("x.csv", ["a", "b", "c", "d", "e"], [["\t=1", "\r=1", "+cmd", "+5", "-0.5"]])
+    [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert row == ["'\t=1", "'\r=1", "'+cmd", "+5", "-0.5"]

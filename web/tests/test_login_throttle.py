@@ -40,3 +40,26 @@ def test_the_admin_login_is_throttled_too(issuer_alice, settings):
     client.post("/admin/login/", {"username": "issuer_alice", "password": "wrong"})
     page = client.post("/admin/login/", {"username": "issuer_alice", "password": PASSWORD}).content.decode()
     assert "Too many failed logins" in page
+
+
+@pytest.mark.parametrize("variant", ["issuer_alice ", " issuer_alice", "\tissuer_alice", "ISSUER_ALICE"])
+def test_a_variant_of_the_username_shares_its_lockout(issuer_alice, settings, variant):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(3):
+        _login("wrong")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "issuer_alice")  # the fullwidth forms, NFKC-equal
+    for name in (variant, fullwidth):
+        page = Client(REMOTE_ADDR="10.0.0.1").post("/login/", {"username": name, "password": PASSWORD})
+        assert "Too many failed logins" in page.content.decode(), repr(name)
+
+
+def test_failures_count_per_account_and_per_address(issuer_alice, settings):
+    settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_ACCOUNT_FAILURE_LIMIT, settings.LOGIN_ADDRESS_FAILURE_LIMIT = 9, 3, 4
+    for i in range(3):  # three addresses, one guess each: the account locks
+        _login("wrong", ip=f"10.1.0.{i}")
+    assert "Too many failed logins" in _login(PASSWORD, ip="10.1.0.99").content.decode()
+    LoginFailure.objects.all().delete()
+    for i in range(4):  # one address, four names: the address locks, for every name
+        Client(REMOTE_ADDR="10.2.0.1").post("/login/", {"username": f"nobody{i}", "password": "x"})
+    assert "Too many failed logins" in _login(PASSWORD, ip="10.2.0.1").content.decode()
+    assert _login(PASSWORD, ip="10.2.0.2").status_code == 302

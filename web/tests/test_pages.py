@@ -52,7 +52,7 @@ def test_the_overview_shows_every_coin_with_its_badge_and_flags(bob_client, two_
     assert 'data-symbol="GOOD"' in page and 'data-symbol="SHRT"' in page
     assert "Fully backed" in page and "Under-collateralised" in page
     assert "1 critical" in page
-    assert "chain 10 block 102" in page  # the blocks it was measured at
+    assert "chain 10, block 102" in page  # the blocks it was measured at
 
 
 def test_the_overview_filters_and_sorts_on_the_server(bob_client, two_coins):
@@ -129,11 +129,11 @@ def test_the_run_report_shows_inputs_blocks_holdings_and_every_rule(bob_client, 
     assert "@media print" in (Path(__file__).resolve().parents[2] / "static" / "attest.css").read_text()
 
 
-def test_the_queues_list_open_flags_by_severity_and_attestations_awaiting_review(bob_client, two_coins):
+def test_the_flags_page_lists_open_flags_by_severity_with_rule_names_and_amounts_formatted(bob_client, two_coins):
     page = bob_client.get("/regulator/queues/").content.decode()
     assert 'id="severity-critical"' in page and "SHRT" in page
-    attestation = two_coins[0].attestation
-    assert f"/attestations/{attestation.pk}/" in page
+    assert "R1 Full backing" in page
+    assert "90,000.00 USD" in page and "90000.000000" not in page
 
 
 def test_a_regulator_acknowledges_a_flag_after_confirming_with_a_note(bob_client, two_coins):
@@ -264,12 +264,14 @@ def test_a_coin_under_two_licences_shows_each_and_is_headlined_by_the_worst(bob_
     assert 'id="licences"' in page and "US_GENIUS" in page and "G-1" in page
 
 
-def test_both_review_queues_list_the_same_attestations(bob_client, two_coins):
+def test_there_is_one_review_queue_and_the_flags_page_points_to_it(bob_client, two_coins):
     from attest.selectors import attestation_review_queue
 
     queued = [a.pk for a in attestation_review_queue()]
     assert queued
-    regulator_queue = bob_client.get("/regulator/queues/").content.decode()
+    flags_page = bob_client.get("/regulator/queues/").content.decode()
     review_queue = bob_client.get("/attestations/review/").content.decode()
     for pk in queued:
-        assert f"/attestations/{pk}/" in regulator_queue and f"/attestations/{pk}/" in review_queue
+        assert f"/attestations/{pk}/" in review_queue and f"/attestations/{pk}/" not in flags_page
+    assert 'id="review-pointer"' in flags_page and "/attestations/review/" in flags_page
+    assert f"{len(queued)} attestation" in flags_page

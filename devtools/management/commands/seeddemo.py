@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devtools.demo import DEMO_PASSWORDS, demo_seed
 from jobs.tasks import read_all_networks_task
@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--rpc-url", default=settings.CHAIN_RPC_URL, help="a local anvil (dev accounts unlocked)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo users have passwords printed in the README: never on a production database.
+            raise CommandError("seeddemo creates users with known passwords; it runs only with DEBUG=1.")
         for line in demo_seed(rpc_url=options["rpc_url"]):
             self.stdout.write(line)
         # A first read now rather than at the first beat tick, so every coin has figures at once.

@@ -1,0 +1,91 @@
+"""Languages, zones and accounts without a browser: Accept-Language, the switchers, password reset, error pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from reserves.tests.pagedata import coin_with_runs, regulator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coin():
+    return coin_with_runs("GOOD", reserves="200000", tokens=100_000, runs=1)
+
+
+def test_accept_language_zh_hant_hk_gets_chinese_in_hong_kong_time_and_english_gets_utc(coin):
+    chinese = Client().get("/coins/GOOD/", HTTP_ACCEPT_LANGUAGE="zh-Hant-HK,zh;q=0.9").content.decode()
+    assert '<html lang="zh-Hant-HK">' in chinese and "十足支持" in chinese and "香港時間" in chinese
+    assert re.search(r'<time datetime="[^"]+Z" title="[^"]+ UTC">', chinese)  # UTC on hover
+    english = Client().get("/coins/GOOD/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert '<html lang="en">' in english and "Fully backed" in english and "香港時間" not in english
+    hong_kong_english = Client().get("/coins/GOOD/", HTTP_ACCEPT_LANGUAGE="en-HK").content.decode()
+    assert "Fully backed" in hong_kong_english and "Hong Kong time" in hong_kong_english.split("<footer")[0]
+
+
+def test_the_switchers_choose_the_language_and_the_zone(coin):
+    client = Client()
+    response = client.post("/i18n/setlang/", {"language": "zh-hant", "next": "/coins/GOOD/"})
+    assert response.status_code == 302 and response["Location"] == "/coins/GOOD/"
+    assert "十足支持" in client.get("/coins/GOOD/").content.decode()
+    client.post("/zone/", {"tz": "UTC", "next": "/coins/GOOD/"})
+    page = client.get("/coins/GOOD/").content.decode()
+    assert '<span class="zone">UTC</span>' in page and '<span class="zone">香港時間</span>' not in page
+    assert client.post("/zone/", {"tz": "UTC", "next": "https://evil.example/"})["Location"] == "/"
+
+
+def test_a_password_is_reset_by_email_and_changed(coin, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast: hashing is not under test
+    user = regulator()
+    user.email = "bob@regulator.example"
+    user.set_password("the-old-pass-1")  # reset mails go only to accounts with a usable password
+    user.save()
+    client = Client()
+    assert client.post("/account/reset/", {"email": "bob@regulator.example"}).status_code == 302
+    [email] = mail.outbox
+    found = re.search(r"http://\S+/account/reset/\S+/", str(email.body))
+    assert found is not None
+    link = found.group(0)
+    form = client.get(link.split("testserver", 1)[-1], follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "a-long-new-pass-9", "new_password2": "a-long-new-pass-9"}
+    )
+    assert done.status_code == 302
+    assert client.login(username=user.username, password="a-long-new-pass-9")
+    changed = client.post(
+        "/account/password/",
+        {"old_password": "a-long-new-pass-9", "new_password1": "another-pass-77", "new_password2": "another-pass-77"},
+    )
+    assert changed.status_code == 302 and Client().login(username=user.username, password="another-pass-77")
+
+
+def test_403_and_404_are_styled_pages_in_the_readers_language(coin):
+    client = Client()
+    client.force_login(coin_with_runs("OTHR", reserves="1", tokens=1, runs=1).attestation.created_by)
+    forbidden = client.get("/regulator/", HTTP_ACCEPT_LANGUAGE="zh-Hant-HK")
+    assert forbidden.status_code == 403 and "你無法開啟此頁" in forbidden.content.decode()
+    missing = Client().get("/coins/NOPE/")
+    assert missing.status_code == 404 and "This page does not exist" in missing.content.decode()
+    assert 'id="api-docs-link"' in missing.content.decode()
+
+
+def test_finding_texts_read_with_grouped_amounts_units_and_no_negative_age():
+    from web.format import fmt_message_amounts
+
+    assert fmt_message_amounts("eligible reserves 90000.000000 USD are below 100000.000000000000000000 USD") == (
+        "eligible reserves 90,000.00 USD are below 100,000.00 USD"
+    )
+    assert fmt_message_amounts("the newest report is 120 days old (as of 2026-08-05); at most 61") == (
+        "the newest report is 120 days old (as of 2026-08-05); at most 61 days"
+    )
+    assert (
+        fmt_message_amounts("the newest report is -1 days old; at most 7")
+        == "the newest report is 0 days old; at most 7 days"
+    )
+    assert fmt_message_amounts("ratio 0.960000000000 at block 12") == "ratio 0.960000000000 at block 12"
