@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -115,16 +117,20 @@ class RedemptionsApi(_Api):
 
 
 class BalanceSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    account = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    currency = serializers.CharField(max_length=3)
-    amount = AmountField()
+    account = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100, help_text="the account at the custodian"
+    )
+    currency = serializers.CharField(max_length=3, help_text="ISO 4217 currency of the balance")
+    amount = AmountField(help_text="the balance at the cut-off, a decimal string")
 
 
 class ConfirmationSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    stablecoin = serializers.CharField()
-    cut_off = serializers.DateTimeField()
-    balances = BalanceSerializer(many=True)
-    signature = serializers.CharField(required=False, allow_blank=True, default="")
+    stablecoin = serializers.CharField(help_text="symbol of the coin whose reserves the custodian holds")
+    cut_off = serializers.DateTimeField(help_text="the instant the balances are confirmed at")
+    balances = BalanceSerializer(many=True, help_text="every account's balance at the cut-off")
+    signature = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="optional EIP-712 signature of the typed data"
+    )
 
 
 def _confirmation_args(request: Request) -> tuple[Stablecoin, dict[str, Any]]:
@@ -152,13 +158,22 @@ def confirmation_json(c: CustodianConfirmation) -> dict[str, Any]:
     }
 
 
+CONFIRMATION_LIST = OpenApiResponse(
+    build_array_type(build_basic_type(OpenApiTypes.OBJECT)), description="the confirmations, newest first"
+)
+
+
 class ConfirmationsApi(_Api):
     permission_classes = [IsAuthenticated, IsCustodian]
 
+    @extend_schema(summary="The custodian's confirmations", responses={200: CONFIRMATION_LIST, **ERRORS})
     def get(self, request: Request) -> Response:
         rows = CustodianConfirmation.objects.filter(confirmed_by_id=request.user.pk).select_related("stablecoin")
         return Response([confirmation_json(c) for c in rows.prefetch_related("balances")[:1000]])
 
+    @extend_schema(
+        summary="Confirm balances at a cut-off", request=ConfirmationSerializer, responses={201: FREE_FORM, **ERRORS}
+    )
     def post(self, request: Request) -> Response:
         coin, args = _confirmation_args(request)
         confirmation = confirmation_submit(user=request.user, stablecoin=coin, **args)
@@ -168,6 +183,11 @@ class ConfirmationsApi(_Api):
 class ConfirmationTypedDataApi(_Api):
     permission_classes = [IsAuthenticated, IsCustodian]
 
+    @extend_schema(
+        summary="The EIP-712 typed data to sign for a confirmation",
+        request=ConfirmationSerializer,
+        responses={200: FREE_FORM, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         coin, args = _confirmation_args(request)
         membership = custodian_membership(request.user)
