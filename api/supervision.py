@@ -159,7 +159,7 @@ def confirmation_json(c: CustodianConfirmation) -> dict[str, Any]:
 
 
 CONFIRMATION_LIST = OpenApiResponse(
-    build_array_type(build_basic_type(OpenApiTypes.OBJECT)), description="the confirmations, newest first"
+    build_array_type(build_basic_type(OpenApiTypes.OBJECT) or {}), description="the confirmations, newest first"
 )
 
 

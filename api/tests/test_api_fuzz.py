@@ -61,7 +61,8 @@ def custodian_token(alpha_draft, _keep_connection) -> str:
     # A custodian of the bank the draft's holdings name, so requests reach the confirmation rules.
     holding = alpha_draft.holdings.first()
     user = _user("custodian_fuzz", Role.CUSTODIAN, custodian_name=holding.custodian)
-    return Token.objects.create(user=user).key
+    key: str = Token.objects.create(user=user).key
+    return key
 
 
 @public.parametrize()
