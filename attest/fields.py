@@ -121,7 +121,8 @@ class AnyOf(models.Lookup):  # type: ignore[type-arg]
     """``field__any=[1, 2, 3]``: ``field = ANY(%s)`` with the list as one array parameter (PostgreSQL).
 
     For batches of thousands of ids (reserves/batch.py): ``__in`` sends one placeholder per id, and
-    splitting and binding those costs more than the query itself.
+    splitting and binding those costs more than the query itself. Other databases (SQLite, the
+    embedded default) have no arrays and get ``IN`` with a placeholder per value.
     """
 
     lookup_name = "any"
@@ -132,6 +133,12 @@ class AnyOf(models.Lookup):  # type: ignore[type-arg]
 
     def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if connection.vendor != "postgresql":
+            field = self.lhs.output_field
+            values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
+            if not values:
+                return "1 = 0", []
+            return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 

@@ -8,10 +8,11 @@ batch (bench/reconcile.py) cost the same number of queries per coin. Amounts are
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from django.db import connection
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 
@@ -74,19 +75,33 @@ def redemptions(coin_ids: list[int], at: datetime) -> dict[int, list[RedemptionR
     A settlement after the evaluation instant was not known then: the run sees the request open.
     """
     known = "settled_at IS NOT NULL AND settled_at <= %s"
-    rows = (
+    wanted = (
         Redemption.objects.filter(stablecoin_id__any=coin_ids, received_at__lte=at)
         .filter(Q(received_at__gt=at - LOOKBACK) | Q(settled_at__isnull=True) | Q(settled_at__gt=at - LOOKBACK))
-        .annotate(
-            received_text=RawSQL(_iso_text("received_at"), []),  # noqa: S611 - fixed SQL
-            amount_text=RawSQL("amount::text", []),
-            settled_text=RawSQL(f"CASE WHEN {known} THEN {_iso_text('settled_at')} END", [at]),  # noqa: S611 - fixed SQL
-            fee_text=RawSQL(f"CASE WHEN {known} THEN fee::text END", [at]),  # noqa: S611 - fixed SQL
-        )
         .order_by("received_at", "request_id")
-        .values_list("stablecoin_id", "request_id", "received_text", "amount_text", "settled_text", "fee_text")
     )
     found: dict[int, list[RedemptionRow]] = {pk: [] for pk in coin_ids}
+    if connection.vendor != "postgresql":
+        # SQLite (the embedded default): the same rows, formatted here rather than in SQL.
+        for r in wanted.values_list("stablecoin_id", "request_id", "received_at", "amount", "settled_at", "fee"):
+            coin_id, request_id, received_at, amount, settled_at, fee = r
+            settled = settled_at if settled_at is not None and settled_at <= at else None
+            found[coin_id].append(
+                {
+                    "request_id": request_id,
+                    "received_at": received_at.astimezone(UTC).isoformat(),
+                    "amount": format(amount, "f"),
+                    "settled_at": settled.astimezone(UTC).isoformat() if settled is not None else None,
+                    "fee": format(fee, "f") if settled is not None and fee is not None else None,
+                }
+            )
+        return found
+    rows = wanted.annotate(
+        received_text=RawSQL(_iso_text("received_at"), []),  # noqa: S611 - fixed SQL
+        amount_text=RawSQL("amount::text", []),
+        settled_text=RawSQL(f"CASE WHEN {known} THEN {_iso_text('settled_at')} END", [at]),  # noqa: S611 - fixed SQL
+        fee_text=RawSQL(f"CASE WHEN {known} THEN fee::text END", [at]),  # noqa: S611 - fixed SQL
+    ).values_list("stablecoin_id", "request_id", "received_text", "amount_text", "settled_text", "fee_text")
     for coin_id, request_id, received, amount, settled, fee in rows:
         found[coin_id].append(
             {"request_id": request_id, "received_at": received, "amount": amount, "settled_at": settled, "fee": fee}

@@ -122,7 +122,10 @@ def test_a_reorg_deeper_than_the_confirmations_is_caught_and_everything_on_it_is
     as_of_runs = ReconciliationRun.objects.filter(
         attestation=attestation, trigger="attestation", inputs__readings_basis="as_of"
     ).order_by("pk")
-    assert [r.outstanding for r in as_of_runs] == [1000, 400]
+    # (Before the reorg the coin may be judged at its as-of more than once: R4's input, how long the
+    # shortfall has lasted, grows with the runs. Every one of those said 1,000; the redone one says 400.)
+    figures = [r.outstanding for r in as_of_runs]
+    assert set(figures[:-1]) == {1000} and figures[-1] == 400
     redone = as_of_runs.last()
     assert redone is not None and "OK" in _verify(redone, chain_snapshot.url)
 
