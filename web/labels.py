@@ -141,6 +141,14 @@ TEXTS = [
     gettext_noop("Deposit minimum"),
     gettext_noop("Institution concentration"),
     gettext_noop("CEO and CFO certification"),
+    # What a verdict's figures stand on (reserves.verdict.BASIS_LABELS, INDICATIVE_LABEL).
+    gettext_noop("supply pinned at the attestation's as-of instant, against the reserves attested then"),
+    gettext_noop(
+        "the chain has no block as old as the attestation's as-of instant: the earliest supply read after it, "
+        "against the reserves attested then"
+    ),
+    gettext_noop("the latest supply read"),
+    gettext_noop("indicative: the latest supply read against the last attested reserves (not a verdict)"),
 ]
 
 # The regulators of the rule-pack profiles, for a licence that does not name its own.
@@ -196,6 +204,16 @@ def reason_text(reason: dict[str, Any]) -> str:
     if code == "reconciliation_failed":
         return gettext("reconciliation failing: %(error)s") % {"error": text.removeprefix("reconciliation failing: ")}
     return text
+
+
+# reserves.freshness.single_source_of's words, with the networks' names in them.
+_SINGLE_SOURCE = re.compile(r"^single source: (?P<networks>.*) read from one RPC URL, not cross-checked$", re.S)
+
+
+def single_source_text(value: str) -> str:
+    if m := _SINGLE_SOURCE.match(value):
+        return gettext("single source: %(networks)s read from one RPC URL, not cross-checked") % m.groupdict()
+    return value
 
 
 def text(value: str) -> str:

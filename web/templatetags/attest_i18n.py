@@ -39,6 +39,12 @@ def tr(value: object) -> str:
 
 
 @register.filter
+def source(value: object) -> str:
+    """A publication's "single source: ..." note in the reader's language."""
+    return labels.single_source_text(str(value or ""))
+
+
+@register.filter
 def rule_name(rule: object, profile: object = "") -> str:
     return labels.rule_name(str(rule), str(profile or ""))
 
