@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from reserves.rulepacks import FILES, rulepack_load
-from web.format import fmt_message_amounts
+from web.findings import finding_text
 
 # Codes shown as badges: verdicts, freshness, severities, statuses of attestations, runs and flags.
 CODES = {
@@ -44,6 +44,11 @@ CODES = {
     "fail": gettext_noop("fail"),
     "warn": gettext_noop("warn"),
     "not_evaluable": gettext_noop("not evaluable"),
+    "not_applicable": gettext_noop("not applicable"),
+    # A flag's history (reserves.models.FlagEvent.kind).
+    "opened": gettext_noop("opened"),
+    "severity": gettext_noop("severity changed"),
+    "resolved_by_hand": gettext_noop("resolved by hand"),
 }
 
 # reserves.verdict.REVIEW_LABELS, by attestation status.
@@ -189,7 +194,7 @@ def reason_text(reason: dict[str, Any]) -> str:
             "review": review_label(status),
         }
     if (code.startswith("finding_") or code in ("attestation_stale", "chain_stale")) and (m := _RULE.match(text)):
-        words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": fmt_message_amounts(m["message"])}
+        words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": finding_text(m["message"])}
         if m["severity"]:
             return gettext("%(rule)s %(name)s (%(severity)s): %(message)s") % {
                 **words,

@@ -108,7 +108,8 @@ def test_an_issuer_files_and_sees_what_the_filing_did_in_chinese_at_390(browser,
     assert page.locator("#outcome-heading").inner_text() == "這份申報的結果"
     assert page.locator("#outcome-verdict").inner_text() == "抵押不足"
     findings = page.locator("#outcome-findings").inner_text()
-    assert "R1" in findings and "十足儲備支持" in findings
+    # The finding itself in Chinese, not the engine's stored English.
+    assert "R1" in findings and "合資格儲備 90,000.00 USD 低於按面值計流通量" in findings
     assert "鏈 31337" in page.locator("#outcome-blocks").inner_text()
     assert page.locator("h1").inner_text() == f"SHRT 核證報告第 {filed.version} 版"
     _shot(page, "zh-issuer-outcome-390")
