@@ -1,6 +1,7 @@
 from django.urls import path
 
 from api import issuer as api
+from api import supervision
 
 urlpatterns = [
     path("issuer/attestations/", api.AttestationListCreateApi.as_view(), name="api-issuer-attestations"),
@@ -31,5 +32,12 @@ urlpatterns = [
     path("issuer/attestations/<int:pk>/amend/", api.AttestationAmendApi.as_view(), name="api-issuer-attestation-amend"),
     path(
         "issuer/attestations/<int:pk>/bundle/", api.AttestationBundleApi.as_view(), name="api-issuer-attestation-bundle"
+    ),
+    path("issuer/redemptions/", supervision.RedemptionsApi.as_view(), name="api-issuer-redemptions"),
+    path("custodian/confirmations/", supervision.ConfirmationsApi.as_view(), name="api-custodian-confirmations"),
+    path(
+        "custodian/confirmations/typed-data/",
+        supervision.ConfirmationTypedDataApi.as_view(),
+        name="api-custodian-confirmation-typed-data",
     ),
 ]

@@ -114,3 +114,26 @@ def exact_decimal(value: Any, *, max_digits: int | None, decimal_places: int | N
         return number.quantize(Decimal(1).scaleb(-decimal_places), context=width)
     except InvalidOperation:
         raise ValidationError(f"{value!r} does not fit {max_digits} digits with {decimal_places} places") from None
+
+
+@models.Field.register_lookup
+class AnyOf(models.Lookup):  # type: ignore[type-arg]
+    """``field__any=[1, 2, 3]``: ``field = ANY(%s)`` with the list as one array parameter (PostgreSQL).
+
+    For batches of thousands of ids (reserves/batch.py): ``__in`` sends one placeholder per id, and
+    splitting and binding those costs more than the query itself.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+models.ForeignObject.register_lookup(AnyOf)

@@ -21,6 +21,9 @@ from attest.people import AccountingFirm as AccountingFirm
 from attest.people import LoginFailure as LoginFailure
 from attest.people import Membership as Membership
 from attest.people import Role as Role
+from attest.supervision import ConfirmedBalance as ConfirmedBalance
+from attest.supervision import CustodianConfirmation as CustodianConfirmation
+from attest.supervision import Redemption as Redemption
 from attest.validators import address_validator, currency_validator, symbol_validator
 
 # Money: up to 10^18 in the unit with 6 decimals, enough for any reserve and any single holding.
@@ -72,6 +75,7 @@ class Profile(models.TextChoices):
     US_GENIUS = "US_GENIUS", "United States (GENIUS Act)"
     US_NYDFS = "US_NYDFS", "United States (NYDFS)"
     EU_MICA = "EU_MICA", "European Union (MiCA EMT)"
+    SG_MAS = "SG_MAS", "Singapore (MAS)"
 
 
 class Licence(models.Model):
@@ -90,6 +94,9 @@ class Licence(models.Model):
     significant = models.BooleanField(default=False, help_text="MiCA significant e-money token (R11: 60% deposits)")
     attestation_interval_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="R24: how often an independent attestation is due"
+    )
+    apply_proposed = models.BooleanField(
+        default=False, help_text="proposed and draft rules open flags too (otherwise they are only reported)"
     )
 
     class Meta:

@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     ISSUER = "issuer", "Issuer staff"
     AUDITOR = "auditor", "Auditor"
     REGULATOR = "regulator", "Regulator"
+    CUSTODIAN = "custodian", "Custodian"
 
 
 class AccountingFirm(models.Model):
@@ -42,7 +43,10 @@ class Membership(models.Model):
         max_length=42,
         blank=True,
         validators=[address_validator],
-        help_text="an auditor's registered address for countersigning attestations",
+        help_text="an auditor's or custodian's registered address for EIP-712 signatures",
+    )
+    custodian_name = models.CharField(
+        max_length=200, blank=True, help_text="a custodian's institution, named as issuers' holdings name it"
     )
 
     class Meta:
@@ -54,6 +58,10 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=models.Q(role="auditor", firm__isnull=False) | ~models.Q(role="auditor"),
                 name="auditors_have_a_firm",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="custodian", custodian_name=""),
+                name="custodians_have_an_institution",
             ),
         ]
 

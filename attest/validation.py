@@ -357,7 +357,8 @@ def submission_errors(data: AttestationInput, *, profiles: set[str], has_documen
     errors = draft_errors(data, now=now)
     if not data.holdings:
         errors.setdefault("holdings", []).append("An attestation needs at least one holding.")
-    if profiles & CERTIFYING_PROFILES:
+    # A daily statement is the issuer's own internal figure (HK ¶ daily statements): no certification, no report.
+    if profiles & CERTIFYING_PROFILES and data.report_type != ReportType.DAILY_STATEMENT:
         d = data.details
         for officer in ("ceo", "cfo"):
             if not getattr(d, f"{officer}_name").strip():
@@ -374,4 +375,72 @@ def submission_errors(data: AttestationInput, *, profiles: set[str], has_documen
         and not has_document
     ):
         errors.setdefault("document", []).append("Upload the accountant's report (PDF) named in the header.")
+    return errors
+
+
+@dataclass(frozen=True)
+class RedemptionInput:
+    """One redemption as reported: a request, and its settlement once made."""
+
+    request_id: str
+    received_at: datetime
+    amount: Decimal
+    settled_at: datetime | None = None
+    fee: Decimal | None = None
+
+
+REDEMPTION_FIELDS = list(RedemptionInput.__dataclass_fields__)
+
+
+def redemption_errors(r: RedemptionInput, *, now: datetime) -> Errors:
+    """One redemption's errors, keyed by field name."""
+    errors: Errors = {}
+    if not r.request_id.strip():
+        errors["request_id"] = ["This field is required."]
+    elif len(r.request_id) > 100:
+        errors["request_id"] = ["At most 100 characters."]
+    for name in ("received_at", "settled_at"):
+        value = getattr(r, name)
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            errors[name] = ["The time needs a time zone (an offset such as +08:00 or Z)."]
+        elif value > now:
+            errors[name] = ["This time is in the future."]
+    timed = not errors.get("received_at") and not errors.get("settled_at")
+    if timed and r.settled_at is not None and r.settled_at < r.received_at:
+        errors["settled_at"] = ["Settled before it was received."]
+    if message := amount_error(r.amount, digits=TOKEN_DIGITS, places=TOKEN_PLACES):
+        errors["amount"] = [message]
+    elif r.amount == 0:
+        errors["amount"] = ["Must be more than zero."]
+    if message := amount_error(r.fee):
+        errors["fee"] = [message]
+    return errors
+
+
+@dataclass(frozen=True)
+class BalanceInput:
+    """One account balance a custodian confirms."""
+
+    currency: str
+    amount: Decimal
+    account: str = ""
+
+
+def confirmation_errors(*, cut_off: datetime, balances: Sequence[BalanceInput], now: datetime) -> Errors:
+    errors: Errors = {}
+    if cut_off.tzinfo is None:
+        errors["cut_off"] = ["The cut-off needs a time zone."]
+    elif cut_off > now:
+        errors["cut_off"] = ["The cut-off is in the future."]
+    if not balances:
+        errors["balances"] = ["Confirm at least one balance."]
+    for i, b in enumerate(balances):
+        if b.currency not in iso4217_codes():
+            errors[f"balances.{i}.currency"] = [f"{b.currency!r} is not an ISO 4217 currency code."]
+        if message := amount_error(b.amount):
+            errors[f"balances.{i}.amount"] = [message]
+        if len(b.account) > 100:
+            errors[f"balances.{i}.account"] = ["At most 100 characters."]
     return errors

@@ -35,9 +35,9 @@ def seed(coins: int, days: int) -> None:
     from chain.models import DeductionAddress, Deployment, Network, SupplyReading
     from reserves.compute import compute
     from reserves.documents import coin_document_refresh, history_point_text
+    from reserves.inputs import run_inputs
     from reserves.models import Flag, Publication, PublicationHead, ReconciliationRun
     from reserves.publish import FIGURE_KEYS, blocks_of
-    from reserves.services import run_inputs
     from reserves.verdict import judge
 
     call_command("migrate", verbosity=0)

@@ -259,7 +259,9 @@ class LedgerEntry(models.Model):
     rows of an orphaned block are deleted and the cursor rewound, so the range is indexed again.
     """
 
-    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="ledger")
+    # No index of its own: the unique constraint below leads with deployment and serves its lookups,
+    # and every index is paid on each row the indexer copies in (docs/benchmarks-ledger.md).
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="ledger", db_index=False)
     chain_id = models.PositiveBigIntegerField()
     block_number = models.PositiveBigIntegerField()
     block_hash = models.CharField(max_length=66)

@@ -1,4 +1,5 @@
-"""Demo data on a local chain: five coins, their issuers, issuer users, a regulator and an auditor who countersigns.
+"""Demo data on a local chain: seven coins, their issuers, issuer users, a regulator, a custodian and an
+auditor who countersigns.
 
 | coin | licence | story |
 |---|---|---|
@@ -7,6 +8,8 @@
 | EURA | EU_MICA | holds corporate bonds, which MiCA does not count (R2 warns; still backed) |
 | USDS | US_NYDFS | its last attestation is 120 days old (R23, R24 stale) |
 | HKDB | HK, 1% buffer | backed, but inside its licence's 1% buffer (R3 warns) |
+| HKDC | HK | a missed daily statement, a late redemption, a custodian disagreeing (demo_supervision.py) |
+| USDL | US_GENIUS | short for a month: the US liquidation trigger (R4; the licence opts into proposed rules) |
 
 The stale attestation's as-of instant is older than the demo chain. With no block at or before
 it, ``attestation_reconcile`` falls back to the latest readings and records
@@ -44,6 +47,7 @@ from attest.services import HoldingInput, attestation_create
 from attest.signing import attestation_payload, signature_make, typed_data
 from chain.models import Bucket, DeductionAddress, Deployment, DeploymentKind, Network
 from chain.rpc import RpcClient, hex_int
+from devtools.demo_supervision import CUSTODIAN, custodian_user, hkdc_story, usdl_story
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
 from devtools.feeds import demo_feeds_seed
 from jobs.workflows import attestation_submit
@@ -55,6 +59,9 @@ DEMO_PASSWORDS = {
     "euissuer": "euissuer-demo-pass",
     "nyissuer": "nyissuer-demo-pass",
     "kpissuer": "kpissuer-demo-pass",
+    "vhissuer": "vhissuer-demo-pass",
+    "ltissuer": "ltissuer-demo-pass",
+    "custodian": "custodian-demo-pass",
     "auditor": "auditor-demo-pass",
 }
 # The demo auditor's signing key: derived from a public string, so it is a demo key and nothing else.
@@ -96,6 +103,7 @@ class CoinPlan:
     lines: tuple[Line, ...] = ()  # the seeded attestation; none means the demo user files it
     as_of_days_ago: int = 0
     attestation: dict[str, Any] = field(default_factory=dict)
+    story: str = ""  # a continuous-supervision story (devtools/demo_supervision.py)
 
 
 CUSTODY = {"account_type": "segregated_custody", "custodian_type": "custodian", "segregated": True}
@@ -200,6 +208,48 @@ PLANS = [
         ),
         attestation=CLEAN_REPORT,
     ),
+    CoinPlan(
+        "HKDC",
+        "HKD Continuous",
+        "Victoria Harbour Money Ltd",
+        "HKD",
+        "HK",
+        "FRS-TEST-5",
+        3_000_000,
+        0,
+        DEV_ACCOUNTS[8],
+        user="vhissuer",
+        licence=HK_LICENCE,
+        lines=(
+            Line("demand_deposit", CUSTODIAN, "HKD", "1000000.00", TRUST),
+            Line("tbill", "HK Securities Depository", "HKD", "2050000.00", {**CUSTODY, "maturity_date": 60}),
+        ),
+        attestation=CLEAN_REPORT,
+        story="hkdc",
+    ),
+    CoinPlan(
+        "USDL",
+        "USD Lantern",
+        "Lantern Dollar Co",
+        "USD",
+        "US_GENIUS",
+        "GENIUS-TEST-9",
+        2_000_000,
+        0,
+        DEV_ACCOUNTS[9],
+        user="ltissuer",
+        licence={"apply_proposed": True},
+        lines=(
+            # Spread over three institutions, none above the proposed 40 % (R12, all reserve assets): the
+            # coin's one finding is its shortfall.
+            Line("demand_deposit", "Lantern Trust Bank", "USD", "700000.00", TRUST),
+            Line("tbill", "Lantern Custody", "USD", "600000.00", {**CUSTODY, "maturity_date": 60}),
+            Line("tbill", "Beacon Securities Custody", "USD", "600000.00", {**CUSTODY, "maturity_date": 45}),
+        ),
+        as_of_days_ago=30,
+        attestation=CLEAN_REPORT,
+        story="usdl",
+    ),
 ]
 
 
@@ -255,7 +305,12 @@ def _attest(plan: CoinPlan, coin: Stablecoin) -> str:
         "assurer_registration": registration,
         "standard": "HKSAE 3000",
     }
-    _fill(plan, attestation, as_of.date(), header={**evidence, **plan.attestation})
+    header = {**evidence, **plan.attestation}
+    if plan.profile == "US_GENIUS":  # the GENIUS Act asks for the CEO's and CFO's certification
+        certified = as_of + timedelta(hours=1)
+        header.update(ceo_name="Casey Chief", ceo_certified_at=certified, cfo_name="Frankie Finance",
+                      cfo_certified_at=certified)  # fmt: skip
+    _fill(plan, attestation, as_of.date(), header=header)
     report = f"%PDF-1.4\n% {firm}: demo report on {plan.symbol}'s reserves (not a real opinion)\n%%EOF\n"
     attestation_document_attach(user=user, attestation=attestation, content=report.encode())
     attestation_submit(user=user, attestation=attestation)
@@ -321,6 +376,7 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
     mine(rpc, network.confirmations + 1)
 
     _user("regulator", Role.REGULATOR, None)
+    custodian_user("custodian", DEMO_PASSWORDS["custodian"])
     firm, _ = AccountingFirm.objects.get_or_create(name=AUDIT_FIRM[0], defaults={"registration": AUDIT_FIRM[1]})
     _user("auditor", Role.AUDITOR, None, firm=firm, signing_address=Account.from_key(AUDITOR_KEY).address)
     for plan in PLANS:
@@ -328,4 +384,8 @@ def demo_seed(*, rpc_url: str, confirmations: int | None = None) -> list[str]:
         _user(plan.user, Role.ISSUER, coin.issuer)
         if plan.lines and not coin.attestations.exists():
             done.append(_attest(plan, coin))
+            if plan.story == "hkdc":
+                done += hkdc_story(coin, plan.user, "custodian")
+            elif plan.story == "usdl":
+                done += usdl_story(coin, network, coin.attestations.get())
     return done

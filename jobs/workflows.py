@@ -34,8 +34,11 @@ from django.db import transaction
 
 from attest import review
 from attest import services as attest_services
-from attest.models import Attestation, Stablecoin
+from attest.confirmations import confirmation_record
+from attest.models import Attestation, CustodianConfirmation, Stablecoin
+from attest.redemptions import redemptions_record
 from attest.services import User
+from attest.validation import BalanceInput, RedemptionInput
 from chain.ledger.checks import ledger_reconcile_network
 from chain.models import Network
 from chain.reorg import ReorgOutcome, reorg_check_network
@@ -92,6 +95,26 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
         submitted = attest_services.attestation_submit(user=user, attestation=attestation)
         enqueue(tasks.attestation_reconcile_task, [(submitted.pk,)])
     return submitted
+
+
+def redemptions_report(*, user: User, stablecoin: Stablecoin, rows: Sequence[RedemptionInput]) -> dict[str, int]:
+    """Record a batch of redemptions, then judge the coin again (R28-R30, R13) once it commits."""
+    with transaction.atomic():
+        counts = redemptions_record(user=user, stablecoin=stablecoin, rows=rows)
+        reconcile_on_commit(stablecoin_ids=[stablecoin.pk], trigger="report")
+    return counts
+
+
+def confirmation_submit(
+    *, user: User, stablecoin: Stablecoin, cut_off: datetime, balances: Sequence[BalanceInput], signature: str = ""
+) -> CustodianConfirmation:
+    """Store a custodian's confirmation, then judge the coin again (R19) once it commits."""
+    with transaction.atomic():
+        confirmation = confirmation_record(
+            user=user, stablecoin=stablecoin, cut_off=cut_off, balances=balances, signature=signature
+        )
+        reconcile_on_commit(stablecoin_ids=[stablecoin.pk], trigger="report")
+    return confirmation
 
 
 def attestation_reconcile(*, attestation: Attestation) -> list[ReconciliationRun]:

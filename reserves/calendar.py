@@ -16,8 +16,9 @@ Saturdays and Sundays are never business days.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -31,6 +32,9 @@ PROFILE_JURISDICTION = {
     "EU_MICA": "EU",
     "SG_MAS": "SG",
 }
+
+# Where each jurisdiction's day begins and ends: "yesterday's statement" and "received on day D".
+ZONES = {"HK": "Asia/Hong_Kong", "US": "America/New_York", "EU": "Europe/Brussels", "SG": "Asia/Singapore"}
 
 _SATURDAY = 5
 _FRIDAY = 4
@@ -65,6 +69,11 @@ def _holidays_in(jurisdiction: str, year: int) -> frozenset[date]:
     else:
         raise UnknownJurisdiction(f"no business-day calendar for {jurisdiction!r}; known: {', '.join(JURISDICTIONS)}")
     return frozenset(found.keys())
+
+
+def local_date(moment: datetime, jurisdiction: str) -> date:
+    """The date an instant falls on in the jurisdiction's own time zone."""
+    return moment.astimezone(ZoneInfo(ZONES[jurisdiction])).date()
 
 
 def is_business_day(day: date, jurisdiction: str) -> bool:

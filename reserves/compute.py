@@ -24,7 +24,8 @@ from decimal import ROUND_DOWN, Decimal
 from attest.exact import EXACT, amount_text, exact_arithmetic
 from chain.outstanding import outstanding_of
 from chain.units import tokens
-from reserves.rules.checks import CHECKS, Facts
+from reserves.rules.catalogue import CHECKS
+from reserves.rules.checks import Facts
 from reserves.rules.figures import HoldingView, holdings, parse_time
 from reserves.runtypes import HoldingRow, RuleResult, RuleSpec, RunInputs, RunOutputs, RunStatus
 

@@ -2,8 +2,9 @@
 
 Everything the judgement depends on (attestation version with every holding field, the newest
 independent report, readings with their blocks, the whole rule pack and its SHA-256, the licence's
-parameters, the evaluation instant), as exact JSON (reserves/runtypes.py); ``reserves.compute``
-then needs nothing else.
+parameters, the evaluation instant, the chain ledger's findings and the supervision data of
+reserves/supervision.py), as exact JSON (reserves/runtypes.py); ``reserves.compute`` then needs
+nothing else. reserves/batch.py builds the same for many coins at once, from these functions.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import CADENCE_STATUSES
 from attest.signing import HOLDING_PAYLOAD_FIELDS
 from chain.ledger.checks import ledger_checked, ledger_findings_open
-from chain.models import SupplyReading
+from chain.models import LedgerCheck, SupplyReading
 from chain.outstanding import reading_json
 from reserves.compute import INPUTS_FORMAT
 from reserves.rulepacks import rulepack_load, rulepack_sha256
 from reserves.runtypes import AssuranceInputs, AttestationInputs, RunInputs, SupplyFinding
+from reserves.supervision import supervision_inputs
 
 # The holding fields a run carries are the ones an attestation signs: the rules judge what was signed.
 HOLDING_FIELDS = HOLDING_PAYLOAD_FIELDS
@@ -66,17 +68,7 @@ def latest_reports(*, stablecoin: Stablecoin) -> dict[str, str]:
 ASSURANCE_REPORTS = ("attestation", "audit")
 
 
-def latest_assurance(*, stablecoin: Stablecoin) -> AssuranceInputs | None:
-    """The newest standing independent report (attestation or audit): what R25 judges, whatever was filed since."""
-    a = (
-        Attestation.objects.filter(
-            stablecoin=stablecoin, status__in=CADENCE_STATUSES, report_type__in=ASSURANCE_REPORTS
-        )
-        .order_by("-as_of", "-version")
-        .first()
-    )
-    if a is None:
-        return None
+def assurance_inputs(a: Attestation) -> AssuranceInputs:
     return {
         "id": a.pk,
         "version": a.version,
@@ -89,7 +81,23 @@ def latest_assurance(*, stablecoin: Stablecoin) -> AssuranceInputs | None:
     }
 
 
-def _attestation_inputs(a: Attestation) -> AttestationInputs:
+def latest_assurance(*, stablecoin: Stablecoin) -> AssuranceInputs | None:
+    """The newest standing independent report (attestation or audit): what R25 judges, whatever was filed since."""
+    a = (
+        Attestation.objects.filter(
+            stablecoin=stablecoin, status__in=CADENCE_STATUSES, report_type__in=ASSURANCE_REPORTS
+        )
+        .order_by("-as_of", "-version")
+        .first()
+    )
+    return None if a is None else assurance_inputs(a)
+
+
+def attestation_inputs(
+    a: Attestation, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
+) -> AttestationInputs:
+    """``rows``: the holdings' and issuer figures' field values when read in bulk (reserves/batch.py)."""
+    holdings, figures = rows or ([h.__dict__ for h in a.holdings.all()], [x.__dict__ for x in a.issuer_figures.all()])
     return {
         "id": a.pk,
         "version": a.version,
@@ -109,28 +117,28 @@ def _attestation_inputs(a: Attestation) -> AttestationInputs:
         "ceo_certified_at": _json_value(a.ceo_certified_at),
         "cfo_certified_at": _json_value(a.cfo_certified_at),
         "stated_total_reserves": _json_value(a.stated_total_reserves),
-        "holdings": [{f: _json_value(getattr(h, f)) for f in HOLDING_FIELDS} for h in a.holdings.all()],
-        "issuer_figures": [
-            {"chain_id": x.chain_id, "outstanding": amount_text(x.outstanding)} for x in a.issuer_figures.all()
-        ],
+        "holdings": [{f: _json_value(h[f]) for f in HOLDING_FIELDS} for h in holdings],
+        "issuer_figures": [{"chain_id": x["chain_id"], "outstanding": amount_text(x["outstanding"])} for x in figures],
+    }
+
+
+def ledger_finding(check: LedgerCheck) -> SupplyFinding:
+    """An open ledger mismatch as a run's inputs carry it (``check`` with its deployment, network and readings)."""
+    return {
+        "source": "ledger",
+        "chain_id": check.deployment.network.chain_id,
+        "address": check.deployment.address,
+        "from_block": check.reading_from.block_number,
+        "to_block": check.reading_to.block_number,
+        "to_block_hash": check.reading_to.block_hash,
+        "expected": str(check.expected_delta),
+        "observed": str(check.ledger_delta),
+        "message": "totalSupply changed by expected base units; the mint/burn ledger by observed",
     }
 
 
 def _ledger_inputs(stablecoin: Stablecoin) -> tuple[bool, list[SupplyFinding]]:
-    findings: list[SupplyFinding] = [
-        {
-            "source": "ledger",
-            "chain_id": check.deployment.network.chain_id,
-            "address": check.deployment.address,
-            "from_block": check.reading_from.block_number,
-            "to_block": check.reading_to.block_number,
-            "to_block_hash": check.reading_to.block_hash,
-            "expected": str(check.expected_delta),
-            "observed": str(check.ledger_delta),
-            "message": "totalSupply changed by expected base units; the mint/burn ledger by observed",
-        }
-        for check in ledger_findings_open(stablecoin=stablecoin)
-    ]
+    findings = [ledger_finding(check) for check in ledger_findings_open(stablecoin=stablecoin)]
     return ledger_checked(stablecoin=stablecoin), findings
 
 
@@ -148,6 +156,7 @@ def run_inputs(
     """Everything a run is computed from, as JSON with exact amounts as strings (reserves/runtypes.py)."""
     pack = rulepack_load(profile)
     checked, findings = _ledger_inputs(stablecoin)
+    at = evaluation_instant(evaluated_at)
     return {
         "format": INPUTS_FORMAT,
         "stablecoin": stablecoin.symbol,
@@ -162,10 +171,11 @@ def run_inputs(
             "buffer_min": _json_value(licence.buffer_min) if licence else None,
             "significant": bool(licence and licence.significant),
             "attestation_interval_days": licence.attestation_interval_days if licence else None,
+            "apply_proposed": bool(licence and licence.apply_proposed),
         },
-        "evaluated_at": evaluation_instant(evaluated_at).isoformat(),
+        "evaluated_at": at.isoformat(),
         "readings_basis": readings_basis,
-        "attestation": None if attestation is None else _attestation_inputs(attestation),
+        "attestation": None if attestation is None else attestation_inputs(attestation),
         "latest_reports": latest_reports(stablecoin=stablecoin),
         "latest_assurance": latest_assurance(stablecoin=stablecoin),
         # Open mismatches between the mint/burn ledger and totalSupply (chain/ledger/checks.py); R18 fails on
@@ -173,4 +183,5 @@ def run_inputs(
         "supply_findings": list(supply_findings if supply_findings is not None else findings),
         "ledger_checked": checked,
         "readings": [reading_json(r) for r in sorted(readings, key=lambda r: (r.chain_id, r.deployment_id))],
+        **supervision_inputs(stablecoin=stablecoin, profile=profile, at=at),
     }

@@ -24,6 +24,7 @@ class Trigger(models.TextChoices):
     SUPPLY = "supply", "New supply reading"
     SCHEDULE = "schedule", "Schedule"
     MANUAL = "manual", "Manual"
+    REPORT = "report", "Redemptions or a custodian confirmation reported"
 
 
 class RunStatus(models.TextChoices):

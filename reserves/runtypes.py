@@ -21,10 +21,12 @@ __all__ = [
     "AttestationInputs",
     "BalanceJson",
     "Cite",
+    "ConfirmationRow",
     "HoldingRow",
     "IssuerFigure",
     "LicenceInputs",
     "ReadingJson",
+    "RedemptionRow",
     "RulePack",
     "RuleResult",
     "RuleSpec",
@@ -84,6 +86,7 @@ class LicenceInputs(TypedDict):
     buffer_min: str | None  # None: the pack's R3 default applies
     significant: bool
     attestation_interval_days: int | None
+    apply_proposed: NotRequired[bool]  # proposed and draft rules open flags too
 
 
 class IssuerFigure(TypedDict):
@@ -145,6 +148,27 @@ class SupplyFinding(TypedDict):
     message: str
 
 
+class RedemptionRow(TypedDict):
+    """A redemption the issuer reported (attest.models.Redemption); amounts in tokens, fee in the coin's currency."""
+
+    request_id: str
+    received_at: str
+    amount: str
+    settled_at: str | None
+    fee: str | None
+
+
+class ConfirmationRow(TypedDict):
+    """A custodian's newest confirmation and the issuer's statement at the same cut-off (R19)."""
+
+    custodian: str
+    cut_off: str
+    signed: bool
+    confirmed: dict[str, str]  # currency -> balance the custodian confirms
+    statement_id: int | None  # the issuer's statement as of the same instant; None when there is none
+    stated: dict[str, str]  # currency -> what that statement holds at this custodian
+
+
 class RunInputs(TypedDict):
     """Everything a run is computed from (format 2): what ``reserves.services.run_inputs`` builds."""
 
@@ -165,6 +189,12 @@ class RunInputs(TypedDict):
     supply_findings: list[SupplyFinding]
     ledger_checked: bool
     readings: list[ReadingJson]
+    # Continuous supervision (docs/rules.md); absent from runs made before it, where no rule reads them.
+    daily_statements: NotRequired[list[str]]  # as-of instants of the daily statements filed in the look-back
+    redemptions: NotRequired[list[RedemptionRow]]
+    confirmations: NotRequired[list[ConfirmationRow]]
+    shortfall_since: NotRequired[str | None]  # evaluation instant of the first run of the current shortfall
+    issuer_coins: NotRequired[int]  # how many coins the issuer has (R17: one pool each)
 
 
 # "reserves_unverified": verified reserves fall short of par, but holdings that could not be verified

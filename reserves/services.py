@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["attestation_reconcile", "reconciliation_run", "run_inputs", "stablecoin_reconcile"]
 
-# Outcomes that open (or keep open) a flag, and those that resolve one.
-FLAGGING = ("fail", "warn")
-CLEARING = ("pass", "not_applicable")
+# Outcomes that open (or keep open) a flag, those that resolve one, and the rule statuses whose
+# failures are reported but open no flag unless the licence opts in.
+FLAGGING, CLEARING, REPORTED_ONLY = ("fail", "warn"), ("pass", "not_applicable"), ("proposed", "draft")
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -146,17 +146,20 @@ def _flag_event(flag: Flag, kind: str, run: ReconciliationRun, note: str, now: d
 def _apply_flags(run: ReconciliationRun) -> None:
     """Open a flag for each failing or warning rule, refresh the open ones, resolve those that clear.
 
-    ``not_evaluable`` leaves a flag as it is: missing data neither raises nor clears a finding.
+    ``not_evaluable`` leaves a flag as it is: missing data neither raises nor clears a finding. A
+    proposed or draft rule is reported in the run but opens no flag unless the licence opts in.
     Runs in the caller's transaction, under the coin's row lock.
     """
     now = timezone.now()
+    opted_in = bool(run.inputs.get("licence", {}).get("apply_proposed"))
     unresolved = {
         f.rule: f
         for f in Flag.objects.filter(stablecoin=run.stablecoin, profile=run.profile).exclude(status=FlagStatus.RESOLVED)
     }
     for result in run.results:
         flag = unresolved.get(result["rule"])
-        if result["outcome"] in FLAGGING:
+        reported_only = result.get("status") in REPORTED_ONLY and not opted_in
+        if result["outcome"] in FLAGGING and not reported_only:
             if flag is None:
                 flag = Flag.objects.create(
                     stablecoin=run.stablecoin,
@@ -176,7 +179,7 @@ def _apply_flags(run: ReconciliationRun) -> None:
                 flag.message = result["message"]
                 flag.last_run = run
                 flag.save(update_fields=["severity", "message", "last_run"])
-        elif result["outcome"] in CLEARING and flag is not None:
+        elif (result["outcome"] in CLEARING or reported_only) and flag is not None:
             flag.status = FlagStatus.RESOLVED
             flag.resolved_at = now
             flag.last_run = run

@@ -36,6 +36,8 @@ EXPECTED = {
     "EURA": "backed",
     "USDS": "unverified",
     "HKDB": "at_risk",
+    "HKDC": "at_risk",  # continuous supervision: R19, R21, R28 (devtools/demo_supervision.py)
+    "USDL": "under_collateralised",  # short for a month: R4's liquidation trigger
 }
 
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from web import issuer as views
+from web import supervision
 
 app_name = "attest"
 urlpatterns = [
     path("", views.attestation_list, name="attestation_list"),
     path("new/", views.attestation_new, name="attestation_new"),
     path("review/", views.review_queue, name="review_queue"),
+    path("redemptions/", supervision.redemption_list, name="redemption_list"),
     path("<int:pk>/", views.attestation_detail, name="attestation_detail"),
     path("<int:pk>/edit/", views.attestation_edit, name="attestation_edit"),
     path("<int:pk>/submit/", views.attestation_submit_view, name="attestation_submit"),

@@ -177,10 +177,11 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     follow = set(Deployment.objects.filter(network=network, follow_successor=True).values_list("pk", flat=True))
     switched = switches(follow)
     rpc = network.rpc()
-    served = hex_int(rpc.call("eth_chainId"))
+    chain_id, head_number = rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])])  # one round trip
+    served = hex_int(chain_id)
     if served != network.chain_id:
         raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
-    head = hex_int(rpc.call("eth_blockNumber"))
+    head = hex_int(head_number)
     target = head if to_block is None else min(to_block, head)
     size = window or settings.LEDGER_WINDOW
     stored = 0

@@ -44,6 +44,8 @@ def test_the_demo_coins_and_their_flags(anvil, chain_snapshot):
         "EURA": "backed",  # the bonds do not count, but the rest covers par: R2 warns at medium
         "USDS": "unverified",  # its attestation is 120 days old
         "HKDB": "at_risk",  # backed, inside its licence buffer
+        "HKDC": "at_risk",  # backed, but a missed daily statement, a late redemption and a custodian disagreeing
+        "USDL": "under_collateralised",  # 5% short for a month
     }
     assert [r["code"] for r in states["USDS"].reasons] == ["attestation_stale", "attestation_stale"]
     assert states["USDX"].reasons[0]["code"] == "no_attestation"
@@ -53,9 +55,18 @@ def test_the_demo_coins_and_their_flags(anvil, chain_snapshot):
         "EURA": ["R2"],
         "USDS": ["R23", "R24"],
         "HKDB": ["R3"],
+        "HKDC": ["R19", "R21", "R28"],
+        "USDL": ["R1", "R4"],
     }
     for symbol, state in states.items():
         assert sorted(f["rule"] for f in state.findings) == open_flags[symbol], symbol
+    usdl = {r["rule"]: r for r in ReconciliationRun.objects.filter(stablecoin__symbol="USDL").latest("pk").results}
+    assert usdl["R4"]["figures"]["liquidation_trigger"] is True, usdl["R4"]
+    hkdc = {r["rule"]: r for r in ReconciliationRun.objects.filter(stablecoin__symbol="HKDC").latest("pk").results}
+    assert (
+        len(hkdc["R21"]["figures"]["missing"]) == 1
+        and hkdc["R19"]["figures"]["items"][0]["difference"] == "-10000.000000"
+    )
     hkdb = latest["HKDB"]
     assert hkdb is not None and hkdb.figures["ratio_display"] == "1.0050"
     # The stale attestation is older than the chain: its own run falls back to the latest readings, and says so.

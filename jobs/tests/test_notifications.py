@@ -209,7 +209,8 @@ def test_a_run_that_opens_a_flag_notifies_through_the_celery_worker(receiver, ce
     user = get_user_model().objects.create_user("issuer_wendy", password="wendy-pass-123")
     Membership.objects.create(user=user, role=Role.ISSUER, issuer=issuer)
     coin = Stablecoin.objects.create(issuer=issuer, symbol="WKR", name="Worker", currency="USD")
-    Licence.objects.create(stablecoin=coin, profile="US_GENIUS", licence_id="G-1")
+    # The licence opts into the proposed rules, so R12 and R4 open flags like rules in force.
+    Licence.objects.create(stablecoin=coin, profile="US_GENIUS", licence_id="G-1", apply_proposed=True)
     deployment = Deployment.objects.create(
         stablecoin=coin, network=Network.objects.create(name="w", chain_id=31399), address="0x" + "3" * 40, decimals=6
     )
@@ -230,9 +231,9 @@ def test_a_run_that_opens_a_flag_notifies_through_the_celery_worker(receiver, ce
     while NotificationDelivery.objects.filter(status=DeliveryStatus.PENDING).exists():
         assert time.monotonic() < deadline, "the worker did not deliver"
         time.sleep(0.2)
-    # R1 (99.99 against 100), R12 (every dollar at one bank), R25 (no examination opinion) and R26 (no
-    # CEO/CFO certification: a breach under GENIUS, not a gap) open, each sent once, signed.
-    opened = ["R1", "R12", "R25", "R26"]
+    # R1 (99.99 against 100), R4 (issuance must halt), R12 (every dollar at one bank), R25 (no examination
+    # opinion) and R26 (no CEO/CFO certification: a breach under GENIUS, not a gap) open, each sent once, signed.
+    opened = ["R1", "R12", "R25", "R26", "R4"]
     assert sorted(d.flag.rule for d in NotificationDelivery.objects.all() if d.flag) == opened
     assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     assert all(r["valid"] for r in receiver.requests)

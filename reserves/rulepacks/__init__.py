@@ -30,6 +30,7 @@ FILES = {
     "US_GENIUS": "us_genius.yaml",
     "US_NYDFS": "us_nydfs.yaml",
     "EU_MICA": "eu_mica.yaml",
+    "SG_MAS": "sg_mas.yaml",
     "": "none.yaml",
 }
 SEVERITIES = ("critical", "high", "medium", "low")

@@ -6,6 +6,7 @@ Pure: everything comes from the run's ``inputs`` (``reserves.runtypes.RunInputs`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,7 +25,9 @@ __all__ = ["HoldingView", "Supply", "holdings", "outstanding_of", "parse_date", 
 Verdict = tuple[str, str]
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_time(value: str) -> datetime:
+    # Cached: a run parses each redemption's instants several times (R13, R28, R29); datetimes are immutable.
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 

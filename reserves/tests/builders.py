@@ -13,7 +13,7 @@ from reserves.runtypes import RunInputs
 
 AS_OF = "2026-11-01T12:00:00+00:00"
 EVALUATED_AT = "2026-11-02T00:00:00+00:00"
-CURRENCY = {"HK": "HKD", "US_GENIUS": "USD", "US_NYDFS": "USD", "EU_MICA": "EUR", "": "USD"}
+CURRENCY = {"HK": "HKD", "US_GENIUS": "USD", "US_NYDFS": "USD", "EU_MICA": "EUR", "SG_MAS": "SGD", "": "USD"}
 PROFILES = ["HK", "US_GENIUS", "US_NYDFS", "EU_MICA"]
 AS_OF_DATE = date.fromisoformat(AS_OF[:10])
 

@@ -11,7 +11,7 @@ import pytest
 
 from reserves.compute import compute
 from reserves.rulepacks import FILES, rulepack_load
-from reserves.rules.checks import CHECKS
+from reserves.rules.catalogue import CHECKS
 from reserves.runtypes import inputs_from_json
 from reserves.tests.builders import PROFILES, days, holding, inputs, reading
 

@@ -10,7 +10,7 @@ from chain.tests.conftest import network, register  # noqa: F401 - fixtures
 from chain.tests.test_ledger import OWNER, _read_and_confirm, _total_supply_slot, supply
 from devtools.devchain import deploy_legacy_token, mine
 from reserves.compute import compute
-from reserves.services import run_inputs
+from reserves.inputs import run_inputs
 
 pytestmark = pytest.mark.django_db
 

@@ -143,12 +143,12 @@ def test_a_failing_reconciliation_turns_the_publication_unverified_and_drops_the
     _attest(coin, "101")
     stablecoin_reconcile(stablecoin=coin, trigger="manual")
     # An operator registers a licence whose profile has no rule pack: every reconciliation of it fails.
-    Licence.objects.filter(stablecoin=coin).update(profile="SG_MAS")
-    with pytest.raises(Exception, match="SG_MAS"):
+    Licence.objects.filter(stablecoin=coin).update(profile="UK_FCA")
+    with pytest.raises(Exception, match="UK_FCA"):
         stablecoin_reconcile(stablecoin=coin, trigger="manual")
-    head = PublicationHead.objects.get(stablecoin=coin, profile="SG_MAS").publication
+    head = PublicationHead.objects.get(stablecoin=coin, profile="UK_FCA").publication
     assert head.verdict == UNVERIFIED and head.figures == {} and head.run is None
-    assert "SG_MAS" in head.reasons[0]["text"]
+    assert "UK_FCA" in head.reasons[0]["text"]
 
 
 def test_chain_data_ages_into_unverified_between_publications(coin, settings):
