@@ -42,6 +42,7 @@ from attest.validation import (
     draft_errors,
     submission_errors,
 )
+from attest.versions import next_version, renumber_at_submit
 
 __all__ = ["AttestationDetails", "HoldingInput", "IssuerFigureInput"]
 
@@ -52,16 +53,6 @@ User = AbstractBaseUser | AnonymousUser
 def require_issuer_staff(user: User, stablecoin: Stablecoin) -> None:
     if user_role(user) != Role.ISSUER or user_issuer_id(user) != stablecoin.issuer_id:
         raise PermissionDenied("only this coin's issuer staff may attest for it")
-
-
-def _next_version(stablecoin: Stablecoin) -> int:
-    """The number after the last filed version, unless a draft holds it: abandoned drafts that were deleted
-    leave no gap, so the first real filing after them is not "v4". The version is signed, so it is fixed here."""
-    versions = Attestation.objects.filter(stablecoin=stablecoin)
-    filed = versions.exclude(status=AttestationStatus.DRAFT).aggregate(v=Max("version"))["v"] or 0
-    if not versions.filter(version=filed + 1).exists():
-        return filed + 1
-    return (versions.aggregate(v=Max("version"))["v"] or 0) + 1
 
 
 def lock_draft(attestation: Attestation) -> Attestation:
@@ -137,7 +128,7 @@ def attestation_create(
     with transaction.atomic():
         # Version numbers come from the coin's row lock so two drafts never share one.
         Stablecoin.objects.select_for_update(no_key=True).get(pk=stablecoin.pk)
-        attestation = Attestation(stablecoin=stablecoin, version=_next_version(stablecoin), created_by=user)  # type: ignore[misc]
+        attestation = Attestation(stablecoin=stablecoin, version=next_version(stablecoin), created_by=user)  # type: ignore[misc]
         _write_contents(
             attestation,
             as_of=as_of,
@@ -275,6 +266,9 @@ def attestation_submit(*, user: User, attestation: Attestation) -> Attestation:
                     "Sign the attestation with the issuer's registered key before submitting."
                 )
         _raise(errors)
+        if renumber_at_submit(locked):
+            payload = attestation_payload(locked)
+            digest = payload_sha256(payload)
         # A conditional UPDATE: of two concurrent submits exactly one changes the row.
         changed = Attestation.objects.filter(pk=locked.pk, status=AttestationStatus.DRAFT).update(
             status=AttestationStatus.SUBMITTED, submitted_at=timezone.now()
@@ -342,7 +336,7 @@ def attestation_amend(*, user: User, attestation: Attestation, reason: str) -> A
         old = attestation_input(attestation)
         amended = Attestation(
             stablecoin=attestation.stablecoin,
-            version=_next_version(attestation.stablecoin),
+            version=next_version(attestation.stablecoin),
             supersedes=attestation,
             amendment_reason=reason.strip(),
             created_by=user,  # type: ignore[misc]

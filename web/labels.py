@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from reserves.rulepacks import FILES, rulepack_load
-from web.format import fmt_message_amounts
+from web.findings import finding_text
 
 # Codes shown as badges: verdicts, freshness, severities, statuses of attestations, runs and flags.
 CODES = {
@@ -44,6 +44,11 @@ CODES = {
     "fail": gettext_noop("fail"),
     "warn": gettext_noop("warn"),
     "not_evaluable": gettext_noop("not evaluable"),
+    "not_applicable": gettext_noop("not applicable"),
+    # A flag's history (reserves.models.FlagEvent.kind).
+    "opened": gettext_noop("opened"),
+    "severity": gettext_noop("severity changed"),
+    "resolved_by_hand": gettext_noop("resolved by hand"),
 }
 
 # reserves.verdict.REVIEW_LABELS, by attestation status.
@@ -141,6 +146,14 @@ TEXTS = [
     gettext_noop("Deposit minimum"),
     gettext_noop("Institution concentration"),
     gettext_noop("CEO and CFO certification"),
+    # What a verdict's figures stand on (reserves.verdict.BASIS_LABELS, INDICATIVE_LABEL).
+    gettext_noop("supply pinned at the attestation's as-of instant, against the reserves attested then"),
+    gettext_noop(
+        "the chain has no block as old as the attestation's as-of instant: the earliest supply read after it, "
+        "against the reserves attested then"
+    ),
+    gettext_noop("the latest supply read"),
+    gettext_noop("indicative: the latest supply read against the last attested reserves (not a verdict)"),
 ]
 
 # The regulators of the rule-pack profiles, for a licence that does not name its own.
@@ -181,7 +194,7 @@ def reason_text(reason: dict[str, Any]) -> str:
             "review": review_label(status),
         }
     if (code.startswith("finding_") or code in ("attestation_stale", "chain_stale")) and (m := _RULE.match(text)):
-        words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": fmt_message_amounts(m["message"])}
+        words = {"rule": m["rule"], "name": rule_name(m["rule"]), "message": finding_text(m["message"])}
         if m["severity"]:
             return gettext("%(rule)s %(name)s (%(severity)s): %(message)s") % {
                 **words,
@@ -196,6 +209,16 @@ def reason_text(reason: dict[str, Any]) -> str:
     if code == "reconciliation_failed":
         return gettext("reconciliation failing: %(error)s") % {"error": text.removeprefix("reconciliation failing: ")}
     return text
+
+
+# reserves.freshness.single_source_of's words, with the networks' names in them.
+_SINGLE_SOURCE = re.compile(r"^single source: (?P<networks>.*) read from one RPC URL, not cross-checked$", re.S)
+
+
+def single_source_text(value: str) -> str:
+    if m := _SINGLE_SOURCE.match(value):
+        return gettext("single source: %(networks)s read from one RPC URL, not cross-checked") % m.groupdict()
+    return value
 
 
 def text(value: str) -> str:

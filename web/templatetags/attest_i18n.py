@@ -12,7 +12,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from web import labels
-from web.format import DASH, fmt_message_amounts
+from web.findings import event_note, finding_text
+from web.format import DASH
 
 register = template.Library()
 
@@ -36,6 +37,12 @@ def reason(value: dict[str, Any]) -> str:
 @register.filter
 def tr(value: object) -> str:
     return labels.text(str(value)) if value is not None else ""
+
+
+@register.filter
+def source(value: object) -> str:
+    """A publication's "single source: ..." note in the reader's language."""
+    return labels.single_source_text(str(value or ""))
 
 
 @register.filter
@@ -89,8 +96,14 @@ def regulator_name(profile: object) -> str:
 
 @register.filter
 def tidy(message: object) -> str:
-    """A finding's text with its amounts grouped and rounded to cents for reading (the figures stay exact)."""
-    return fmt_message_amounts(str(message or ""))
+    """A finding's text in the reader's language, amounts grouped and rounded to cents (the figures stay exact)."""
+    return finding_text(str(message or ""))
+
+
+@register.filter
+def system_note(event: Any) -> str:
+    """A flag event's note: the engine's own (no actor) read in the reader's language, a person's as written."""
+    return str(event.note) if event.actor_id else event_note(str(event.kind), str(event.note))
 
 
 @register.filter

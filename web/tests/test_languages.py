@@ -89,3 +89,56 @@ def test_finding_texts_read_with_grouped_amounts_units_and_no_negative_age():
         == "the newest report is 0 days old; at most 7 days"
     )
     assert fmt_message_amounts("ratio 0.960000000000 at block 12") == "ratio 0.960000000000 at block 12"
+
+
+def test_a_chinese_page_words_the_rules_findings_in_chinese_and_english_keeps_the_engines_words():
+    from reserves.models import Flag
+
+    coin_with_runs("SHRT", reserves="90000", tokens=100_000, runs=1)
+    flag = Flag.objects.get(stablecoin__symbol="SHRT", rule="R1")
+    stored = flag.message
+    assert stored == "eligible reserves 90000.000000 USD are below par value outstanding 100000.000000 USD"
+    client = Client()
+    client.force_login(regulator())
+    chinese = client.get("/regulator/coins/SHRT/", HTTP_ACCEPT_LANGUAGE="zh-Hant-HK").content.decode()
+    assert "合資格儲備 90,000.00 USD 低於按面值計流通量 100,000.00 USD" in chinese
+    assert "eligible reserves" not in chinese
+    english = client.get("/regulator/coins/SHRT/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "eligible reserves 90,000.00 USD are below par value outstanding 100,000.00 USD" in english
+    flag.refresh_from_db()
+    assert flag.message == stored  # display only: the record keeps the engine's English
+
+
+@pytest.mark.parametrize(
+    ("message", "chinese"),
+    [
+        (
+            "verified eligible reserves 10.5 USD are below par value outstanding 20; holdings worth 15 could not be"
+            " verified",
+            "經核實的合資格儲備 10.50 USD 低於按面值計流通量 20.00\uff1b價值 15.00 的持有資產未能核實",
+        ),
+        (
+            "1 holding(s) breach the eligible asset classes; excluded from reserves (1000000 HKD)",
+            "1 項持有資產不符合合資格資產類別的要求\uff1b不計入儲備\uff081,000,000.00 HKD\uff09",
+        ),
+        ("2 holding(s) meet the currency match with HKD", "2 項持有資產符合與 HKD 貨幣相符的要求"),
+        (
+            "the newest report is -1 days old (as of 2026-08-05); at most 61",
+            "最新報告已有 0 日\uff08截至 2026-08-05\uff09\uff1b上限為 61 日",
+        ),
+        (
+            "deposits at bank institutions 700000.000000 are at least 30% of the funds received 2000000.000000000000",
+            "存放於持牌銀行的存款 700,000.00 最少佔所收資金 2,000,000.00 的 30%",
+        ),
+        ("0 frozen tokens counted as outstanding and backed", "0 枚被凍結代幣計入流通量並有儲備支持"),
+        ("unmodified opinion", "無保留意見"),
+        ("engagement type review, not examination", "engagement type review, not examination"),  # no pattern: kept
+    ],
+)
+def test_finding_patterns_read_in_chinese(message, chinese):
+    from django.utils import translation
+
+    from web.findings import finding_text
+
+    with translation.override("zh-hant"):
+        assert finding_text(message) == chinese
