@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.http import ERROR_RESPONSES, CachedApiView
-from api.serializers import (
+from api.log_serializers import (
     ConsistencyProofSerializer,
     InclusionProofSerializer,
     LogEntriesSerializer,

@@ -25,16 +25,16 @@ from rest_framework.response import Response
 from api.issuer import ERRORS, FREE_FORM, _Api, _flatten, error_response
 from api.issuer_serializers import AmountField
 from attest.confirmations import (
+    BalanceInput,
     confirmation_payload,
     confirmation_typed_data,
     custodian_membership,
     stablecoins_confirmable_by,
 )
 from attest.models import CustodianConfirmation, Redemption, Role, Stablecoin
-from attest.redemptions import redemptions_from_csv
+from attest.redemptions import RedemptionInput, redemptions_from_csv
 from attest.selectors import stablecoins_attestable_by, user_role
 from attest.signing import payload_sha256
-from attest.validation import BalanceInput, RedemptionInput
 from jobs.workflows import confirmation_submit, redemptions_report
 
 

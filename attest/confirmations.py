@@ -10,7 +10,9 @@ compares it with the issuer's statement for the same cut-off (docs/rules.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -23,7 +25,35 @@ from attest.audit import audit_append
 from attest.models import ConfirmedBalance, CustodianConfirmation, Holding, Membership, Role, Stablecoin
 from attest.selectors import STATEMENT_STATUSES
 from attest.signing import EIP712_DOMAIN, payload_sha256, signature_recover
-from attest.validation import BalanceInput, confirmation_errors
+from attest.validation import Errors, amount_error, iso4217_codes
+
+
+@dataclass(frozen=True)
+class BalanceInput:
+    """One account balance a custodian confirms."""
+
+    currency: str
+    amount: Decimal
+    account: str = ""
+
+
+def confirmation_errors(*, cut_off: datetime, balances: Sequence[BalanceInput], now: datetime) -> Errors:
+    errors: Errors = {}
+    if cut_off.tzinfo is None:
+        errors["cut_off"] = ["The cut-off needs a time zone."]
+    elif cut_off > now:
+        errors["cut_off"] = ["The cut-off is in the future."]
+    if not balances:
+        errors["balances"] = ["Confirm at least one balance."]
+    for i, b in enumerate(balances):
+        if b.currency not in iso4217_codes():
+            errors[f"balances.{i}.currency"] = [f"{b.currency!r} is not an ISO 4217 currency code."]
+        if message := amount_error(b.amount):
+            errors[f"balances.{i}.amount"] = [message]
+        if len(b.account) > 100:
+            errors[f"balances.{i}.account"] = ["At most 100 characters."]
+    return errors
+
 
 PAYLOAD_SCHEMA = "attest.custodian-confirmation/1"
 EIP712_TYPES: dict[str, list[dict[str, str]]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +24,49 @@ from django.utils import timezone
 from attest.audit import audit_append
 from attest.models import Redemption, Stablecoin
 from attest.services import User, require_issuer_staff
-from attest.validation import REDEMPTION_FIELDS, RedemptionInput, redemption_errors
+from attest.validation import TOKEN_DIGITS, TOKEN_PLACES, Errors, amount_error
+
+
+@dataclass(frozen=True)
+class RedemptionInput:
+    """One redemption as reported: a request, and its settlement once made."""
+
+    request_id: str
+    received_at: datetime
+    amount: Decimal
+    settled_at: datetime | None = None
+    fee: Decimal | None = None
+
+
+REDEMPTION_FIELDS = list(RedemptionInput.__dataclass_fields__)
+
+
+def redemption_errors(r: RedemptionInput, *, now: datetime) -> Errors:
+    """One redemption's errors, keyed by field name."""
+    errors: Errors = {}
+    if not r.request_id.strip():
+        errors["request_id"] = ["This field is required."]
+    elif len(r.request_id) > 100:
+        errors["request_id"] = ["At most 100 characters."]
+    for name in ("received_at", "settled_at"):
+        value = getattr(r, name)
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            errors[name] = ["The time needs a time zone (an offset such as +08:00 or Z)."]
+        elif value > now:
+            errors[name] = ["This time is in the future."]
+    timed = not errors.get("received_at") and not errors.get("settled_at")
+    if timed and r.settled_at is not None and r.settled_at < r.received_at:
+        errors["settled_at"] = ["Settled before it was received."]
+    if message := amount_error(r.amount, digits=TOKEN_DIGITS, places=TOKEN_PLACES):
+        errors["amount"] = [message]
+    elif r.amount == 0:
+        errors["amount"] = ["Must be more than zero."]
+    if message := amount_error(r.fee):
+        errors["fee"] = [message]
+    return errors
+
 
 MAX_ROWS = 5000
 REQUIRED_COLUMNS = ["request_id", "received_at", "amount"]

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from attest.confirmations import BalanceInput
 from attest.models import Attestation, Membership, ReportType, Role, Stablecoin
+from attest.redemptions import RedemptionInput
 from attest.services import HoldingInput, attestation_create
-from attest.validation import BalanceInput, RedemptionInput
 from chain.models import Network
 from chain.services import supply_read_all
 from jobs.workflows import attestation_submit, confirmation_submit, redemptions_report

@@ -34,11 +34,10 @@ from django.db import transaction
 
 from attest import review
 from attest import services as attest_services
-from attest.confirmations import confirmation_record
+from attest.confirmations import BalanceInput, confirmation_record
 from attest.models import Attestation, CustodianConfirmation, Stablecoin
-from attest.redemptions import redemptions_record
+from attest.redemptions import RedemptionInput, redemptions_record
 from attest.services import User
-from attest.validation import BalanceInput, RedemptionInput
 from chain.ledger.checks import ledger_reconcile_network
 from chain.models import Network
 from chain.reorg import ReorgOutcome, reorg_check_network

@@ -35,44 +35,14 @@ def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-@dataclass(frozen=True)
-class Indicative:
-    """Latest supply against the last attested reserves: the current headroom, never the verdict."""
+class _Figures:
+    """Typed accessors over a publication's figures (exact decimal strings), for pages, exports and the API."""
 
-    label: str  # says what it is, in words
-    data: dict[str, Any]
-
-    def figure(self, name: str) -> Decimal | None:
-        value = self.data.get("figures", {}).get(name)
-        return _decimal(value) if isinstance(value, str) else None
-
-    @property
-    def headroom(self) -> Decimal | None:
-        return self.figure("headroom")
-
-    @property
-    def outstanding(self) -> Decimal | None:
-        return self.figure("outstanding")
-
-    @property
-    def ratio_display(self) -> str | None:
-        value = self.data.get("figures", {}).get("ratio_display")
-        return value if isinstance(value, str) else None
-
-    @property
-    def blocks(self) -> list[dict[str, Any]]:
-        return list(self.data.get("blocks", []))
-
-
-class _Shown:
-    """What a publication shows, as typed accessors for pages, exports and the API."""
-
-    @property
-    def shown(self) -> Publication | None:
+    def _figures(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def figure(self, name: str) -> Decimal | None:
-        value = self.shown.figures.get(name) if self.shown else None
+        value = self._figures().get(name)
         return _decimal(value) if isinstance(value, str) else None
 
     @property
@@ -81,7 +51,7 @@ class _Shown:
 
     @property
     def ratio_display(self) -> str | None:
-        value = self.shown.figures.get("ratio_display") if self.shown else None
+        value = self._figures().get("ratio_display")
         return value if isinstance(value, str) else None
 
     @property
@@ -99,6 +69,33 @@ class _Shown:
     @property
     def reserves(self) -> Decimal | None:
         return self.figure("reserves")
+
+
+@dataclass(frozen=True)
+class Indicative(_Figures):
+    """Latest supply against the last attested reserves: the current headroom, never the verdict."""
+
+    label: str  # says what it is, in words
+    data: dict[str, Any]
+
+    def _figures(self) -> dict[str, Any]:
+        figures: dict[str, Any] = self.data.get("figures", {})
+        return figures
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.data.get("blocks", []))
+
+
+class _Shown(_Figures):
+    """What a publication shows."""
+
+    @property
+    def shown(self) -> Publication | None:
+        raise NotImplementedError
+
+    def _figures(self) -> dict[str, Any]:
+        return self.shown.figures if self.shown else {}
 
     @property
     def outstanding_by_chain(self) -> dict[str, str]:

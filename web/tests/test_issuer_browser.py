@@ -18,26 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield launched
-        launched.close()
-        # ORM calls made while Playwright's event loop runs get connections of their own (asgiref's
-        # context-local storage); close them here, or they keep the test database from being dropped.
-        from django.db import connections
-
-        connections.close_all()
-
-
 def _page(browser):
     """A page in a context of its own, so each persona has its own cookies."""
     context = browser.new_context()
