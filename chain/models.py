@@ -8,6 +8,7 @@ from django.db import models
 
 from attest.fields import ExactDecimalField, UInt256Field
 from attest.models import Stablecoin
+from chain.fields import HashField
 from chain.rpc import RpcClient
 
 address_validator = RegexValidator(r"^0x[0-9a-fA-F]{40}$", "a 0x-prefixed 20-byte hex address")
@@ -260,12 +261,16 @@ class LedgerEntry(models.Model):
     """
 
     # No index of its own: the unique constraint below leads with deployment and serves its lookups,
-    # and every index is paid on each row the indexer copies in (docs/benchmarks-ledger.md).
-    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="ledger", db_index=False)
+    # and every index is paid on each row the indexer copies in (docs/benchmarks-ledger.md). No
+    # foreign-key constraint either: triggers check the reference once per statement, not once per
+    # row (chain/ledger/reference.py).
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.PROTECT, related_name="ledger", db_index=False, db_constraint=False
+    )
     chain_id = models.PositiveBigIntegerField()
     block_number = models.PositiveBigIntegerField()
-    block_hash = models.CharField(max_length=66)
-    tx_hash = models.CharField(max_length=66)
+    block_hash = HashField()
+    tx_hash = HashField()
     log_index = models.PositiveIntegerField()
     event = models.CharField(max_length=24, choices=LedgerEvent.choices)
     account = models.CharField(max_length=42, blank=True, help_text="receiver of a mint, holder of a burn")
