@@ -8,7 +8,10 @@ Steps of one check on a network (``reorg_check_network``):
    finality depth (``Network.finality``: the node's finalized block, or head - confirmations) is
    still caught, not left standing as "confirmed".
 2. Ask the node, with no transaction open, for the canonical header at each of those numbers, and
-   for the block it treats as settled (its finalized block, or head - confirmations).
+   for the block it treats as settled (its finalized block, or head - confirmations). On a network
+   that cross-checks, ask the other URLs too: the lower settled block counts, and a different hash
+   at any number changes nothing (``ReadingDisagreement``): one node's word neither orphans nor
+   confirms a row.
 3. In one short transaction, with the network's cursors locked:
    - a reading whose hash differs from the canonical one becomes ``orphaned`` (kept for the audit
      trail, never published), and ledger checks built on it are deleted;
@@ -33,6 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from chain.blocks import finalised_head
+from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement, second_source
 from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
@@ -131,8 +135,28 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         return outcome
 
     settled = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag).number
-    numbers = {n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set())
-    canonical = canonical_hashes(rpc, sorted(numbers), batch_size=settings.CHAIN_BATCH_SIZE)
+    second = second_source(rpc, enabled=network.cross_check)
+    if second is not None:
+        try:
+            settled = min(settled, finalised_head(second, network.confirmations, tag=network.uses_finalized_tag).number)
+        except RpcTransportError as exc:
+            raise CrossCheckUnavailable(f"cannot cross-check the reorg check: {exc}", url=exc.url) from exc
+    numbers = sorted({n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set()))
+    canonical = canonical_hashes(rpc, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
+    if second is not None:
+        try:
+            theirs = canonical_hashes(second, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
+        except RpcTransportError as exc:
+            raise CrossCheckUnavailable(f"cannot cross-check the reorg check: {exc}", url=exc.url) from exc
+        if any(theirs.get(n) is None for n, _h in stored):
+            raise CrossCheckUnavailable(f"{second.last_url} is behind: it lacks blocks we hold", url=second.last_url)
+        differ = [n for n in numbers if theirs.get(n) != canonical.get(n)]
+        if differ:
+            raise ReadingDisagreement(
+                f"reorg check of {network.name}: block {differ[0]} is {canonical.get(differ[0])} at {rpc.last_url} "
+                f"but {theirs.get(differ[0])} at {second.last_url} ({len(differ)} block(s) differ)",
+                url=second.last_url,
+            )
     outcome.checked_blocks = len(canonical)
 
     if any(canonical.get(n) is None for n, _h in stored):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from attest.models import Stablecoin
 from chain.blockcache import block_at_or_before_cached
 from chain.blocks import Block, block_by_number, finalised_head
-from chain.crosscheck import cross_check
+from chain.crosscheck import cross_check, second_source
 from chain.health import network_read_failed, network_read_succeeded
 from chain.models import Deployment, DeploymentKind, Network, ReadingSource, ReadingStatus, SupplyReading
 from chain.quirks import Resolution, resolve
@@ -134,20 +134,25 @@ def _store_rows(
     )
 
 
-def _pinned_block(rpc: RpcClient, network: Network, *, at: datetime | None, block_number: int | None) -> Block:
+def _pinned_block(
+    rpc: RpcClient, network: Network, *, at: datetime | None, block_number: int | None
+) -> tuple[Block, int | None]:
+    """The block to read at, and the time it was found as the last block at or before when a later
+    settled block exists (what a cross-check verifies; None otherwise)."""
     head = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag)
     if block_number is not None:
         if block_number > head.number:
             raise BlockRefused(
                 f"block {block_number} of {network.name} is not final yet (finalised head {head.number})"
             )
-        return block_by_number(rpc, block_number)
+        return block_by_number(rpc, block_number), None
     if at is None:
-        return head
-    pinned = block_at_or_before_cached(rpc=rpc, chain_id=network.chain_id, timestamp=int(at.timestamp()), upper=head)
+        return head, None
+    timestamp = int(at.timestamp())
+    pinned = block_at_or_before_cached(rpc=rpc, chain_id=network.chain_id, timestamp=timestamp, upper=head)
     if pinned is None:
         raise NoBlockBefore(f"{network.name} has no block at or before {at.isoformat()}")
-    return pinned
+    return pinned, timestamp if pinned.number < head.number else None
 
 
 def supply_read_network(
@@ -173,19 +178,22 @@ def supply_read_network(
     rpc = network.rpc()
     try:
         _check_chain_id(rpc, network)
-        block = _pinned_block(rpc, network, at=at, block_number=block_number)
+        block, last_before = _pinned_block(rpc, network, at=at, block_number=block_number)
         read_targets, resolved = resolve(rpc, targets, block)
         failures: dict[int, str] = {}
         raws = read_at_block(rpc, read_targets, block, batch_size=settings.CHAIN_BATCH_SIZE, failures=failures)
         primary_url = rpc.last_url
         checked_url = ""
-        others = [u for u in rpc.urls if u != primary_url]
-        if network.cross_check and others and raws:
-            # Every other URL in turn (fail-over), so one dead node does not stop the check, and a
-            # lying fallback answering for a dead primary is caught by the next honest one.
-            second = RpcClient(others, timeout=rpc.timeout, retries=rpc.retries)
+        second = second_source(rpc, enabled=network.cross_check)
+        if second is not None and raws:
             checked_url = cross_check(
-                second, targets, block, raws, batch_size=settings.CHAIN_BATCH_SIZE, resolved=(read_targets, resolved)
+                second,
+                targets,
+                block,
+                raws,
+                batch_size=settings.CHAIN_BATCH_SIZE,
+                resolved=(read_targets, resolved),
+                last_before=last_before,
             )
     except BlockRefused:
         raise

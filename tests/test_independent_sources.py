@@ -8,14 +8,17 @@ The liar is a real HTTP server (chain/tests/faulty.py) in front of a real anvil 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from celery import current_app
 from django.test import Client
 
 from attest.models import Licence
+from chain.blocks import block_by_number
 from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement
-from chain.models import Network, SupplyReading
+from chain.ledger.index import ledger_index_network
+from chain.models import LedgerEntry, Network, SupplyReading
 from chain.services import supply_read_network
 from chain.tests.faulty import FaultyRpc
 from chain.tests.helpers import coin, deployment
@@ -123,3 +126,47 @@ def test_a_single_source_network_says_so_in_its_figures_freshness(anvil, usdx):
     assert [row["cross_checked"] for row in supply["results"]] == [False]
     page = client.get("/coins/USDX/").content.decode()
     assert "single source: local read from one RPC URL, not cross-checked" in page
+
+
+def test_the_ledger_is_cross_checked_too_and_a_lying_fallback_stores_no_row(anvil, usdx, proxies):
+    """The mint/burn ledger asks the second source for the same window: logs whose amounts the liar
+    raised by one are refused, the primary's alone vouch for nothing, and agreeing sources index."""
+    liar, honest = proxies
+    entries = LedgerEntry.objects.filter(deployment__network=usdx)
+
+    _urls(usdx, [DEAD, liar.url])
+    with pytest.raises(CrossCheckUnavailable, match="cannot cross-check the ledger"):
+        ledger_index_network(network=Network.objects.get(pk=usdx.pk))
+    _urls(usdx, [DEAD, liar.url, honest.url])
+    with pytest.raises(ReadingDisagreement, match="answered different logs"):
+        ledger_index_network(network=Network.objects.get(pk=usdx.pk))
+    assert not entries.exists() and liar.requests > 0
+
+    _urls(usdx, [anvil.url, honest.url])
+    assert ledger_index_network(network=Network.objects.get(pk=usdx.pk)) == 2  # Mint + Transfer(0x0, ...)
+    assert sum(e.delta for e in entries.filter(counted=True)) == 5 * 10**6
+
+
+def test_a_block_found_by_time_on_a_node_with_a_late_clock_is_refused(anvil, usdx, proxies):
+    """A node whose block times run 15 s late makes the search pick an earlier block for a time. The
+    block's hash is the true one, so only the other URL's clock can tell: its next block is not later
+    than the time asked for. Refused; two honest nodes agree on the right block."""
+    _liar, honest = proxies
+    rpc = anvil.rpc
+    start = block_by_number(rpc, int(rpc.call("eth_blockNumber"), 16)).timestamp
+    for step in range(1, 6):
+        rpc.call("evm_mine", [start + 10 * step])
+    mine(rpc, 2)  # settled under the network's one confirmation
+    at = datetime.fromtimestamp(start + 35, UTC)  # between the blocks of +30 s and +40 s
+    late = FaultyRpc(anvil.url, "skew_clock", skew=15)
+    try:
+        _urls(usdx, [late.url, honest.url])
+        with pytest.raises(ReadingDisagreement, match="is not the last at or before"):
+            supply_read_network(network=Network.objects.get(pk=usdx.pk), at=at)
+    finally:
+        late.close()
+    assert not SupplyReading.objects.exists()
+
+    _urls(usdx, [anvil.url, honest.url])
+    [reading] = supply_read_network(network=Network.objects.get(pk=usdx.pk), at=at)
+    assert block_by_number(rpc, reading.block_number).timestamp == start + 30

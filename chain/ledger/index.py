@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +22,11 @@ from django.utils import timezone
 from psycopg.adapt import PyFormat
 
 from chain.blocks import Block
+from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement, second_source
 from chain.ledger.logs import Window, fetch_window
 from chain.ledger.successor import Switch, switch_over, switches
 from chain.models import Deployment, LedgerCursor, LedgerEntry, Network
-from chain.rpc import RpcError, RpcTransportError, hex_int
+from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
 
 class CursorOrphaned(RpcError):
@@ -216,6 +218,14 @@ def _advanced(
     return ahead
 
 
+def _served_head(client: RpcClient, network: Network) -> int:
+    chain_id, head = client.batch([("eth_chainId", []), ("eth_blockNumber", [])])  # one round trip
+    served = hex_int(chain_id)
+    if served != network.chain_id:
+        raise RpcError(f"{client.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
+    return hex_int(head)
+
+
 def ledger_index_network(*, network: Network, to_block: int | None = None, window: int | None = None) -> int:
     """Index every deployment of ``network`` up to ``to_block`` (default: head). Returns ledger rows offered.
 
@@ -234,11 +244,13 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     follow = set(Deployment.objects.filter(network=network, follow_successor=True).values_list("pk", flat=True))
     switched = switches(follow)
     rpc = network.rpc()
-    chain_id, head_number = rpc.batch([("eth_chainId", []), ("eth_blockNumber", [])])  # one round trip
-    served = hex_int(chain_id)
-    if served != network.chain_id:
-        raise RpcError(f"{rpc.last_url} serves chain id {served}, but {network.name} is {network.chain_id}")
-    head = hex_int(head_number)
+    head = _served_head(rpc, network)
+    second = second_source(rpc, enabled=network.cross_check)
+    if second is not None:
+        try:
+            head = min(head, _served_head(second, network))  # both nodes must hold every block asked about
+        except RpcTransportError as exc:
+            raise CrossCheckUnavailable(f"cannot cross-check the ledger of {network.name}: {exc}", url=exc.url) from exc
     target = head if to_block is None else min(to_block, head)
     size = window or settings.LEDGER_WINDOW
     stored = 0
@@ -253,8 +265,8 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                 if early is not None and early[0] == plan.fetch:
                     fetched = early[1].result()
                 else:
-                    fetched = fetch_window(rpc, *plan.fetch)
-            except RpcTransportError:
+                    fetched = fetch_window(rpc, *plan.fetch, second=second)
+            except (RpcTransportError, ReadingDisagreement):
                 raise
             except RpcError:
                 if size == 1:
@@ -275,7 +287,7 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                 _advanced(cursors, participants, fetched.end), addresses, switched | new_switches, target, size
             )
             if after is not None:
-                early = (after.fetch, prefetch.submit(fetch_window, rpc, *after.fetch))
+                early = (after.fetch, prefetch.submit(partial(fetch_window, rpc, *after.fetch, second=second)))
             offered = _store_window(network, participants, fetched, by_address)
             if offered < 0:
                 cursors = {c.deployment_id: c for c in LedgerCursor.objects.filter(deployment_id__in=list(cursors))}

@@ -22,6 +22,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 from chain.blocks import Block
+from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement
 from chain.models import LedgerEvent
 from chain.rpc import Call, RpcClient, RpcTransportError, hex_int
 
@@ -149,15 +150,68 @@ class Window:
 
 
 def fetch_window(
-    rpc: RpcClient, addresses: Sequence[str], from_block: int, to_block: int, check: Iterable[int]
+    rpc: RpcClient,
+    addresses: Sequence[str],
+    from_block: int,
+    to_block: int,
+    check: Iterable[int],
+    *,
+    second: RpcClient | None = None,
 ) -> Window:
-    """Supply events of ``addresses`` in [from_block, to_block], decoded and counted, and the headers to pin them."""
+    """Supply events of ``addresses`` in [from_block, to_block], decoded and counted, and the headers to pin them.
+
+    With ``second`` (the network's other URLs, when it cross-checks), the same batch is asked of it
+    and any difference in the logs or the headers' hashes refuses the window (``ReadingDisagreement``),
+    as a supply reading is refused (chain/crosscheck.py): no ledger row rests on one node's word.
+    """
     check = sorted(set(check))
     calls = log_filters(addresses, from_block, to_block)
     calls.append(("eth_getBlockByNumber", [hex(to_block), False]))
     calls += [("eth_getBlockByNumber", [hex(n), False]) for n in check]
     with _cyclic_gc_paused():
-        return _decode_window(rpc.batch(calls), to_block, check)
+        answers = rpc.batch(calls)
+        if second is not None:
+            try:
+                theirs = second.batch(calls)
+            except RpcTransportError as exc:
+                raise CrossCheckUnavailable(
+                    f"cannot cross-check ledger window {from_block}-{to_block}: {exc}", url=exc.url
+                ) from exc
+            if _fingerprint(answers) != _fingerprint(theirs):
+                raise ReadingDisagreement(
+                    f"ledger window {from_block}-{to_block}: {rpc.last_url} and {second.last_url} "
+                    "answered different logs or block hashes",
+                    url=second.last_url,
+                )
+        return _decode_window(answers, to_block, check)
+
+
+def _fingerprint(answers: list[Any]) -> list[Any]:
+    """What two honest nodes agree on in a window's answers: each log's identity and content (sorted,
+    and in canonical case and number form) and each header's hash; not incidental fields."""
+    try:
+        logs = [
+            sorted(
+                (
+                    int(raw["blockNumber"], 16),
+                    str(raw["blockHash"]).lower(),
+                    int(raw["logIndex"], 16),
+                    str(raw["transactionHash"]).lower(),
+                    str(raw["address"]).lower(),
+                    tuple(str(t).lower() for t in raw["topics"]),
+                    str(raw["data"]).lower(),
+                    bool(raw.get("removed")),
+                )
+                for raw in answer
+            )
+            if isinstance(answer, list)
+            else answer
+            for answer in answers[:3]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RpcTransportError(f"a malformed log in an eth_getLogs answer: {exc!r}") from exc
+    headers = [str(a.get("hash")).lower() if isinstance(a, dict) else a for a in answers[3:]]
+    return [logs, headers]
 
 
 @contextmanager

@@ -2,9 +2,11 @@
 
 Modes: ``forward`` (a faithful proxy), ``timeout`` (answers after the client gave up), ``500``,
 ``garbage`` (HTTP 200 with a body that is not JSON), ``rpc_error`` (a well-formed JSON-RPC error for
-every call), ``lie`` (forwards, but adds one to the last 32-byte word of every ``eth_call`` result:
-a plain call's value, or an aggregate3's last value), ``no_finalized`` (forwards, but refuses the
-``finalized`` block tag, as a node of a chain without finality does).
+every call), ``lie`` (forwards, but adds one to the last 32-byte word of every ``eth_call`` result,
+a plain call's value or an aggregate3's last value, and of every log's data, a supply event's
+amount), ``no_finalized`` (forwards, but refuses the ``finalized`` block tag, as a node of a chain
+without finality does), ``skew_clock`` (forwards, but every block header's timestamp is ``skew``
+seconds late).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import requests
 
 
 class FaultyRpc:
-    def __init__(self, upstream: str, mode: str = "forward", *, delay: float = 1.0) -> None:
+    def __init__(self, upstream: str, mode: str = "forward", *, delay: float = 1.0, skew: int = 0) -> None:
         self.upstream = upstream
         self.mode = mode
         self.delay = delay
+        self.skew = skew
         self.requests = 0
         proxy = self
 
@@ -79,9 +82,23 @@ class FaultyRpc:
             for item in answer if isinstance(answer, list) else [answer]:
                 result = item.get("result")
                 if methods.get(item.get("id")) == "eth_call" and isinstance(result, str) and len(result) >= 66:
-                    item["result"] = result[:-64] + f"{(int(result[-64:], 16) + 1) % 2**256:064x}"
+                    item["result"] = _plus_one(result)
+                if methods.get(item.get("id")) == "eth_getLogs" and isinstance(result, list):
+                    for log in result:
+                        if len(log.get("data", "")) >= 66:
+                            log["data"] = _plus_one(log["data"])
+        if self.mode == "skew_clock":
+            for item in answer if isinstance(answer, list) else [answer]:
+                result = item.get("result")
+                if isinstance(result, dict) and isinstance(result.get("timestamp"), str):
+                    result["timestamp"] = hex(int(result["timestamp"], 16) + self.skew)
         return 200, json.dumps(answer).encode()
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _plus_one(word: str) -> str:
+    """The hex data with one added to its last 32-byte word."""
+    return word[:-64] + f"{(int(word[-64:], 16) + 1) % 2**256:064x}"

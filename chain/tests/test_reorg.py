@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from chain.crosscheck import ReadingDisagreement
 from chain.ledger.checks import ledger_delta
 from chain.ledger.index import ledger_index_network
 from chain.models import LedgerCursor, LedgerEntry, ReadingStatus, SupplyReading
 from chain.reorg import reorg_check_network
 from chain.rpc import RpcTransportError, hex_int
 from chain.services import readings_latest, supply_read_network
-from devtools.devchain import DEV_ACCOUNTS, call_uint, deploy_stablecoin, mine, revert, send, snapshot
+from devtools.devchain import DEV_ACCOUNTS, Anvil, call_uint, deploy_stablecoin, mine, revert, send, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,26 @@ def test_a_node_that_lacks_a_block_is_behind_until_its_chain_grows_past_with_oth
     assert outcome.discarded_ledger_rows == 2
     assert LedgerCursor.objects.get(deployment=token).block_number <= head(rpc)
     assert all(r.block_hash == block_hash(rpc, r.block_number) for r in readings_latest(stablecoin=token.stablecoin))
+
+
+def test_a_reorg_only_one_of_two_nodes_reports_changes_nothing(chain_snapshot, network, token):
+    """Two real nodes: the primary replaces its tip, the other (an anvil forked from it at that tip)
+    keeps it. One node's word neither orphans nor confirms: the check is refused and every row stays.
+    With the primary alone vouching, the reorg is applied."""
+    rpc = chain_snapshot.rpc
+    send(rpc, token.address, "mint(address,uint256)", [ALICE, 5], sender=OWNER)
+    ledger_index_network(network=network)
+    tip = head(rpc)
+    fork = ["--fork-url", chain_snapshot.url, "--fork-block-number", str(tip)]
+    with Anvil(chain_id=chain_snapshot.chain_id, extra_args=fork) as other:
+        assert block_hash(other.rpc, tip) == block_hash(rpc, tip)
+        rpc.call("anvil_reorg", [1, []])  # the primary's tip is replaced; the other keeps the old one
+        network.rpc_urls = [chain_snapshot.url, other.url]
+        network.save(update_fields=["rpc_urls"])
+        with pytest.raises(ReadingDisagreement, match=f"block {tip} is .* \\(1 block\\(s\\) differ\\)"):
+            reorg_check_network(network=network)
+    assert LedgerEntry.objects.filter(deployment=token).count() == 2
+
+    network.rpc_urls = [chain_snapshot.url]
+    network.save(update_fields=["rpc_urls"])
+    assert reorg_check_network(network=network).discarded_ledger_rows == 2
