@@ -2,16 +2,18 @@
 
 Steps of one indexing run on a network (``ledger_index_network``):
 
-1. Fetch a window with no database transaction open (``chain.ledger.logs.fetch_window``).
+1. Fetch a window with no database transaction open (``chain.ledger.logs.fetch_window``; cross-checked
+   against the network's other URLs when it has them), or take the one fetched early (step 3).
 2. If a cursor's block is no longer canonical, stop: the reorg check rewinds it first.
-3. Write in one short transaction: compare-and-set the cursors (a concurrent rewind wins), insert
-   the rows with ``ignore_conflicts`` on (chain id, block hash, log index), advance the cursors.
+3. Start fetching the window that will follow, on a second thread, then write in one short
+   transaction: compare-and-set the cursors (a concurrent rewind wins), COPY the rows in (a
+   duplicate falls back to ``ON CONFLICT DO NOTHING``), advance the cursors.
 """
 
 from __future__ import annotations
 
 import copy
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -265,6 +267,8 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                 if early is not None and early[0] == plan.fetch:
                     fetched = early[1].result()
                 else:
+                    if early is not None:
+                        wait([early[1]])  # a guess that missed: let it finish, one request at a time per client
                     fetched = fetch_window(rpc, *plan.fetch, second=second)
             except (RpcTransportError, ReadingDisagreement):
                 raise
