@@ -10,44 +10,36 @@ import chain.fields
 HASHES = ("block_hash", "tx_hash")
 
 
-def hashes_to_bytes(apps, schema_editor):
-    LedgerEntry = apps.get_model("chain", "LedgerEntry")
-    table = LedgerEntry._meta.db_table
+# PostgreSQL: the column's new type and how each value converts (Django's own ALTER would cast the
+# text's characters, not decode the hex). SQLite keeps a blob a blob whatever the declared type, so
+# the values are converted in place; the next operation rebuilds the table with the declared types.
+TO_BYTES = ("bytea", "decode(substr({c}, 3), 'hex')", lambda v: v if isinstance(v, bytes) else bytes.fromhex(v[2:]))
+TO_TEXT = ("varchar(66)", "'0x' || encode({c}, 'hex')", lambda v: v if isinstance(v, str) else "0x" + bytes(v).hex())
+
+
+def _convert(apps, schema_editor, to):
+    pg_type, pg_using, convert = to
+    table = apps.get_model("chain", "LedgerEntry")._meta.db_table
     if schema_editor.connection.vendor == "postgresql":
         for column in HASHES:
-            # Django's own ALTER would cast the text's characters; decode the hex instead.
-            schema_editor.execute(
-                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE bytea USING decode(substr("{column}", 3), \'hex\')'
-            )
+            using = pg_using.format(c=f'"{column}"')
+            schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {pg_type} USING {using}')
         return
-    # SQLite stores a blob as a blob whatever the column's declared type; the next operation rebuilds
-    # the table with the new declared types and copies the values across.
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f'SELECT id, block_hash, tx_hash FROM "{table}"')  # noqa: S608 - our table
         rows = cursor.fetchall()
         cursor.executemany(
             f'UPDATE "{table}" SET block_hash = %s, tx_hash = %s WHERE id = %s',  # noqa: S608 - our table
-            [(bytes.fromhex(b[2:]), bytes.fromhex(t[2:]), pk) for pk, b, t in rows if isinstance(b, str)],
+            [(convert(b), convert(t), pk) for pk, b, t in rows],
         )
+
+
+def hashes_to_bytes(apps, schema_editor):
+    _convert(apps, schema_editor, TO_BYTES)
 
 
 def hashes_to_text(apps, schema_editor):
-    LedgerEntry = apps.get_model("chain", "LedgerEntry")
-    table = LedgerEntry._meta.db_table
-    if schema_editor.connection.vendor == "postgresql":
-        for column in HASHES:
-            schema_editor.execute(
-                f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE varchar(66) '
-                f"USING '0x' || encode(\"{column}\", 'hex')"
-            )
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f'SELECT id, block_hash, tx_hash FROM "{table}"')  # noqa: S608 - our table
-        rows = cursor.fetchall()
-        cursor.executemany(
-            f'UPDATE "{table}" SET block_hash = %s, tx_hash = %s WHERE id = %s',  # noqa: S608 - our table
-            [("0x" + bytes(b).hex(), "0x" + bytes(t).hex(), pk) for pk, b, t in rows if not isinstance(b, str)],
-        )
+    _convert(apps, schema_editor, TO_TEXT)
 
 
 def install(apps, schema_editor):

@@ -262,3 +262,64 @@ def test_each_window_is_fetched_once_while_the_previous_one_is_stored(chain_snap
     joined = [e.delta for e in LedgerEntry.objects.filter(deployment=joining, counted=True)]
     assert joined == [amount for amount, block in late_mints.items() if block >= start + 9]
     assert 0 < len(joined) < 6
+
+
+MIGRATION_PROBE = """
+import django; django.setup()
+from django.core.management import call_command
+from django.db import IntegrityError, connection
+from django.db.migrations.executor import MigrationExecutor
+call_command("migrate", "chain", "0008", verbosity=0)
+before = ("chain", "0008_ledgerentry_no_separate_deployment_index")
+old = MigrationExecutor(connection).loader.project_state(before).apps
+net = old.get_model("chain", "Network").objects.create(name="m", chain_id=5, rpc_urls=["http://127.0.0.1:1"])
+issuer = old.get_model("attest", "Issuer").objects.create(name="I")
+coin = old.get_model("attest", "Stablecoin").objects.create(issuer=issuer, symbol="S", name="S", currency="USD")
+dep = old.get_model("chain", "Deployment").objects.create(
+    stablecoin=coin, network=net, address="0x" + "11" * 20, decimals=6
+)
+old.get_model("chain", "LedgerEntry").objects.create(
+    deployment=dep, chain_id=5, block_number=3, block_hash="0x" + "ab" * 32, tx_hash="0x" + "cd" * 32, log_index=1,
+    event="mint", account="", amount=5, direction=1, counted=True,
+)
+call_command("migrate", verbosity=0)
+from chain.models import LedgerEntry
+entry = LedgerEntry.objects.get()
+assert (entry.block_hash, entry.tx_hash) == ("0x" + "ab" * 32, "0x" + "cd" * 32), entry.block_hash
+try:
+    connection.cursor().execute("DELETE FROM chain_deployment WHERE id = %s", [dep.pk])
+    raise SystemExit("delete not refused")
+except IntegrityError:
+    pass
+call_command("migrate", "chain", "0008", verbosity=0)
+with connection.cursor() as cursor:
+    cursor.execute("SELECT block_hash, tx_hash FROM chain_ledgerentry")
+    assert cursor.fetchall() == [("0x" + "ab" * 32, "0x" + "cd" * 32)]
+print("probe ok")
+"""
+
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_the_migration_keeps_stored_hashes_both_ways(tmp_path, vendor):
+    """Ledger rows stored as text before chain.0009 read back the same after it, and again after
+    migrating back, on the embedded SQLite and on PostgreSQL (a database of the test's own)."""
+    if vendor == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    else:
+        name = f"attest_migration_probe_{os.getpid()}"
+        admin = psycopg.connect(_dsn().replace(connection.settings_dict["NAME"], "postgres"), autocommit=True)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        settings = connection.settings_dict
+        url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}/{name}"
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", MIGRATION_PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=240
+        )
+    finally:
+        if vendor == "postgresql":
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "probe ok" in done.stdout
