@@ -143,6 +143,12 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
             raise CrossCheckUnavailable(f"cannot cross-check the reorg check: {exc}", url=exc.url) from exc
     numbers = sorted({n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set()))
     canonical = canonical_hashes(rpc, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
+    outcome.checked_blocks = len(canonical)
+
+    if any(canonical.get(n) is None for n, _h in stored):
+        # A node that has not reached a block yet is behind, not evidence of a reorg: orphaning
+        # good rows on its word would rewind the ledger for nothing. Retry, or fail over.
+        raise RpcTransportError(f"{rpc.last_url} is behind: it lacks blocks we hold (its head is {head})")
     if second is not None:
         try:
             theirs = canonical_hashes(second, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
@@ -157,12 +163,6 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
                 f"but {theirs.get(differ[0])} at {second.last_url} ({len(differ)} block(s) differ)",
                 url=second.last_url,
             )
-    outcome.checked_blocks = len(canonical)
-
-    if any(canonical.get(n) is None for n, _h in stored):
-        # A node that has not reached a block yet is behind, not evidence of a reorg: orphaning
-        # good rows on its word would rewind the ledger for nothing. Retry, or fail over.
-        raise RpcTransportError(f"{rpc.last_url} is behind: it lacks blocks we hold (its head is {head})")
     orphaned = {(n, h) for n, h in stored if canonical[n] != h}
     verified = {n: h for n, h in canonical.items() if h is not None and (n, h) in stored}
     deep = [h for n, h in verified.items() if n <= settled]
