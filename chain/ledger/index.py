@@ -177,15 +177,18 @@ def _store_window(
     return len(rows)
 
 
+# What fetch_window is asked: addresses, first and last block, the cursor blocks whose hashes to check.
+Fetch = tuple[tuple[str, ...], int, int, tuple[int, ...]]
+
+
 @dataclass(frozen=True)
 class _Plan:
-    """The next window: its blocks, the cursors taking part, the addresses to ask for, and the cursor
-    blocks whose hashes to check. ``fetch`` is all ``fetch_window`` needs: equal fetches, equal answers."""
+    """The next window: the cursors taking part, the address of each deployment's events, and what to
+    fetch (equal fetches, equal answers)."""
 
-    end: int
     participants: list[LedgerCursor]
     by_address: dict[str, int]
-    fetch: tuple[tuple[str, ...], int, int, tuple[int, ...]]
+    fetch: Fetch
 
 
 def _plan(
@@ -203,7 +206,7 @@ def _plan(
         switched[c.deployment_id].successor: c.deployment_id for c in participants if c.deployment_id in switched
     }
     check = sorted({c.block_number for c in participants if c.block_number >= 0 and c.block_hash})
-    return _Plan(end, participants, by_address, (tuple(by_address), start, end, tuple(check)))
+    return _Plan(participants, by_address, (tuple(by_address), start, end, tuple(check)))
 
 
 def _advanced(
@@ -256,7 +259,7 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     target = head if to_block is None else min(to_block, head)
     size = window or settings.LEDGER_WINDOW
     stored = 0
-    early: tuple[tuple[tuple[str, ...], int, int, tuple[int, ...]], Future[Window]] | None = None
+    early: tuple[Fetch, Future[Window]] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prefetch") as prefetch:
         for _attempt in range(10_000):  # bounded: each pass advances a window, shrinks it, or re-plans once
             plan = _plan(cursors, addresses, switched, target, size)
