@@ -13,7 +13,8 @@ only one node vouches for is not stored on a network that has two.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from chain.blocks import Block, block_by_number, blocks_by_number
 from chain.quirks import Resolution, resolve
@@ -39,6 +40,18 @@ def second_source(rpc: RpcClient, *, enabled: bool) -> RpcClient | None:
     return RpcClient(others, timeout=rpc.timeout, retries=rpc.retries)
 
 
+@contextmanager
+def asking_second(what: str) -> Iterator[None]:
+    """A transport fault of the second source means ``what`` cannot be cross-checked: retried like any
+    transport fault, and nothing stored meanwhile."""
+    try:
+        yield
+    except CrossCheckUnavailable:
+        raise
+    except RpcTransportError as exc:
+        raise CrossCheckUnavailable(f"cannot cross-check {what}: {exc}", url=exc.url) from exc
+
+
 def cross_check(
     second: RpcClient,
     targets: Sequence[Target],
@@ -56,14 +69,10 @@ def cross_check(
     ``last_before``: the unix time ``block`` was found as the last block at or before, when a later
     settled block exists; ``second``'s next block must then be later than that time.
     """
-    try:
+    with asking_second(f"block {block.number}"):
         return _cross_check(
             second, targets, block, raws, batch_size=batch_size, resolved=resolved, last_before=last_before
         )
-    except CrossCheckUnavailable:
-        raise
-    except RpcTransportError as exc:
-        raise CrossCheckUnavailable(f"cannot cross-check block {block.number}: {exc}", url=exc.url) from exc
 
 
 def _cross_check(

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from chain.blocks import finalised_head
-from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement, second_source
+from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement, asking_second, second_source
 from chain.models import LedgerCheck, LedgerCursor, LedgerEntry, Network, ReadingStatus, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError, hex_int
 
@@ -137,10 +137,8 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
     settled = finalised_head(rpc, network.confirmations, tag=network.uses_finalized_tag).number
     second = second_source(rpc, enabled=network.cross_check)
     if second is not None:
-        try:
+        with asking_second("the reorg check"):
             settled = min(settled, finalised_head(second, network.confirmations, tag=network.uses_finalized_tag).number)
-        except RpcTransportError as exc:
-            raise CrossCheckUnavailable(f"cannot cross-check the reorg check: {exc}", url=exc.url) from exc
     numbers = sorted({n for n, _h in stored} | ({settled} if cursors_seen and settled >= 0 else set()))
     canonical = canonical_hashes(rpc, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
     outcome.checked_blocks = len(canonical)
@@ -150,10 +148,8 @@ def reorg_check_network(*, network: Network) -> ReorgOutcome:
         # good rows on its word would rewind the ledger for nothing. Retry, or fail over.
         raise RpcTransportError(f"{rpc.last_url} is behind: it lacks blocks we hold (its head is {head})")
     if second is not None:
-        try:
+        with asking_second("the reorg check"):
             theirs = canonical_hashes(second, numbers, batch_size=settings.CHAIN_BATCH_SIZE)
-        except RpcTransportError as exc:
-            raise CrossCheckUnavailable(f"cannot cross-check the reorg check: {exc}", url=exc.url) from exc
         if any(theirs.get(n) is None for n, _h in stored):
             raise CrossCheckUnavailable(f"{second.last_url} is behind: it lacks blocks we hold", url=second.last_url)
         differ = [n for n in numbers if theirs.get(n) != canonical.get(n)]

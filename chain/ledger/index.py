@@ -24,7 +24,7 @@ from django.utils import timezone
 from psycopg.adapt import PyFormat
 
 from chain.blocks import Block
-from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement, second_source
+from chain.crosscheck import ReadingDisagreement, asking_second, second_source
 from chain.ledger.logs import Window, fetch_window
 from chain.ledger.successor import Switch, switch_over, switches
 from chain.models import Deployment, LedgerCursor, LedgerEntry, Network
@@ -252,10 +252,8 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
     head = _served_head(rpc, network)
     second = second_source(rpc, enabled=network.cross_check)
     if second is not None:
-        try:
+        with asking_second(f"the ledger of {network.name}"):
             head = min(head, _served_head(second, network))  # both nodes must hold every block asked about
-        except RpcTransportError as exc:
-            raise CrossCheckUnavailable(f"cannot cross-check the ledger of {network.name}: {exc}", url=exc.url) from exc
     target = head if to_block is None else min(to_block, head)
     size = window or settings.LEDGER_WINDOW
     stored = 0

@@ -22,7 +22,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 from chain.blocks import Block
-from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement
+from chain.crosscheck import ReadingDisagreement, asking_second
 from chain.models import LedgerEvent
 from chain.rpc import Call, RpcClient, RpcTransportError, hex_int
 
@@ -171,12 +171,8 @@ def fetch_window(
     with _cyclic_gc_paused():
         answers = rpc.batch(calls)
         if second is not None:
-            try:
+            with asking_second(f"ledger window {from_block}-{to_block}"):
                 theirs = second.batch(calls)
-            except RpcTransportError as exc:
-                raise CrossCheckUnavailable(
-                    f"cannot cross-check ledger window {from_block}-{to_block}: {exc}", url=exc.url
-                ) from exc
             if _fingerprint(answers) != _fingerprint(theirs):
                 raise ReadingDisagreement(
                     f"ledger window {from_block}-{to_block}: {rpc.last_url} and {second.last_url} "
