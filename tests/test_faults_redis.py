@@ -13,7 +13,6 @@ import json
 import re
 import time
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,9 +25,10 @@ from attest.services import attestation_create
 from attest.signing import attestation_payload, signature_make, typed_data
 from attest.tests.conftest import ALPHA_KEY, holdings
 from attest.validation import AttestationDetails, IssuerFigureInput
+from chain.blocks import block_by_number
 from chain.models import SupplyReading
 from chain.tests.helpers import deployment, network
-from devtools.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, mine, send
+from devtools.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, head, mine, send
 from jobs.models import OutboxMessage
 from jobs.tasks import attestation_reconcile_task
 from reserves.models import ReconciliationRun
@@ -86,7 +86,9 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
         send(chain.rpc, token, "mint(address,uint256)", [HOLDER, 990_000 * 10**6], sender=OWNER)
         mine(chain.rpc, 2)
         deployment(alpha, network(chain, confirmations=0), token, decimals=6)
-        as_of = timezone.now() - timedelta(seconds=1)
+        # As of the head's own time: a wall-clock instant could fall before the token's first block (blocks
+        # carry whole seconds), and the pinned read would then find no contract there.
+        as_of = block_by_number(chain.rpc, head(chain.rpc)).time
         chain.rpc.call("evm_setIntervalMining", [1])  # the head moves on, so every read is a new reading
         draft = attestation_create(
             user=issuer_alice,
@@ -188,6 +190,7 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
         assert message.sends >= 1
         assert len(finished.findall(worker.output())) == 1
         runs = ReconciliationRun.objects.filter(attestation=draft, trigger="attestation")
+        assert runs.filter(inputs__readings_basis="as_of").exists()  # supply read at the attestation's own block
         assert runs.count() == runs.values("profile", "input_hash").distinct().count() >= 1
         assert outage > STALE_AFTER
         assert " 500 " not in web.output()

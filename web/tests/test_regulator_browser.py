@@ -134,16 +134,22 @@ def test_the_overview_lists_the_demo_coins_with_their_badges(browser, live_serve
     from django.utils import timezone
 
     from attest.services import HoldingInput, attestation_create
+    from chain.blocks import block_by_number
     from chain.models import Network
     from devtools.demo import demo_seed
+    from devtools.devchain import head
     from jobs.workflows import attestation_submit, supply_read
+    from tests.processes import wait_until
 
     demo_seed(rpc_url=anvil.url)  # HKDA is attested and reconciled at its as-of block on commit
     supply_read(network=Network.objects.get())
     issuer = User.objects.get(username="issuer")
     from reserves.tests.builders import certified
 
-    as_of = timezone.now() - timedelta(seconds=1)
+    # The head's own time, not the wall clock's: an instant before USDX's first block would pin a read where
+    # no contract was yet.
+    as_of = block_by_number(anvil.rpc, head(anvil.rpc)).time
+    wait_until(lambda: timezone.now() >= as_of, timeout=5, what="the clock to reach the head's time (no future as-of)")
     attestation = attestation_create(
         user=issuer,
         stablecoin=Stablecoin.objects.get(symbol="USDX"),
