@@ -18,14 +18,14 @@ no Django.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
 from chain.blocks import Block
-from chain.reader import Target
+from chain.reader import Target, created_after
 from chain.rpc import Call, RpcClient, RpcError, hex_int
 
 DEPRECATED = "0x0e136b19"  # deprecated()
@@ -98,7 +98,11 @@ def detect_proxies(rpc: RpcClient, addresses: Sequence[str], block: object = "la
 
 
 def resolve(rpc: RpcClient, targets: Sequence[Target], block: Block) -> tuple[list[Target], dict[int, Resolution]]:
-    """The targets to read (successors in place of deprecated contracts) and what was resolved per key."""
+    """The targets to read (successors in place of deprecated contracts) and what was resolved per key.
+
+    A target whose contract was created after the block (``chain.reader.created_after``) has no quirk to
+    resolve there: it is read as it is, and reads zero.
+    """
     pin = {"blockHash": block.hash, "requireCanonical": True}
     calls: list[Call] = []
     for t in targets:
@@ -110,18 +114,30 @@ def resolve(rpc: RpcClient, targets: Sequence[Target], block: Block) -> tuple[li
     if not calls:
         return list(targets), {}
     answers = iter(rpc.batch(calls))
+    asked = {
+        t.key: ([next(answers) for _ in range(2)] if t.follow_successor else [], _slot_words(t, answers))
+        for t in targets
+    }
+    # No answer to deprecated() or no proxy slot set: a contract not there yet, or a quirk that does not hold.
+    unanswered = [t.address for t in targets if asked[t.key][0][:1] == ["0x"] or asked[t.key][1] == []]
+    later = created_after(rpc, unanswered, pin) if unanswered else set()
     resolved: list[Target] = []
     moved: list[Target] = []
     found: dict[int, Resolution] = {}
     beacons: dict[int, str] = {}
     for t in targets:
+        if t.address in later:
+            found[t.key] = Resolution(address_read=t.address)
+            resolved.append(t)
+            continue
         address, implementation = t.address, ""
+        successor_words, slot_words = asked[t.key]
         if t.follow_successor:
-            deprecated, successor = hex_int(next(answers)), _address(next(answers))
+            deprecated, successor = hex_int(successor_words[0]), _address(successor_words[1])
             if deprecated:
                 address = successor
         if t.proxy:
-            picked = _pick([next(answers) for _ in PROXY_SLOTS], t.proxy_layout)
+            picked = _pick(slot_words, t.proxy_layout) if slot_words else None
             if picked is None:
                 raise QuirkError(
                     f"{t.address} is registered as a proxy but no known proxy slot is set at block {block.number}"
@@ -139,6 +155,14 @@ def resolve(rpc: RpcClient, targets: Sequence[Target], block: Block) -> tuple[li
     for key, implementation in implementations.items():
         found[key] = replace(found[key], implementation=implementation)
     return resolved, found
+
+
+def _slot_words(t: Target, answers: Iterator[Any]) -> list[Any] | None:
+    """A proxy target's slot words, [] when none is set; None for a target that is not a proxy."""
+    if not t.proxy:
+        return None
+    words = [next(answers) for _ in PROXY_SLOTS]
+    return words if any(hex_int(w) for w in words) else []
 
 
 def _second_round(

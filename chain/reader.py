@@ -135,6 +135,23 @@ def _batched(rpc: RpcClient, targets: Sequence[Target], pin: dict[str, object], 
     return words
 
 
+def created_after(rpc: RpcClient, addresses: Sequence[str], pin: dict[str, object]) -> set[str]:
+    """Those of ``addresses`` with no code at the pinned block but code at the node's head: contracts made later.
+
+    A token's balances live in its own contract's storage, so one not yet created held nothing at the block
+    (an attestation dated before a deployment existed reads zero there, not an error). An address with no
+    code at the head either is not one of them: that is a wrong address, and reading it as zero would hide
+    liabilities. One batch, asked only about targets whose calls already failed.
+    """
+    unique = sorted(set(addresses))
+    calls: list[tuple[str, list[object]]] = []
+    for address in unique:
+        calls += [("eth_getCode", [address, pin]), ("eth_getCode", [address, "latest"])]
+    answers = rpc.batch(calls)
+    pairs = zip(unique, answers[::2], answers[1::2], strict=True)
+    return {a for a, then, now in pairs if then == "0x" and isinstance(now, str) and len(now) > 2}
+
+
 def read_at_block(
     rpc: RpcClient,
     targets: Sequence[Target],
@@ -146,19 +163,26 @@ def read_at_block(
 ) -> list[RawReading]:
     """totalSupply and every deduction balance of each target at ``block``, pinned by its hash.
 
-    ``batch_size``: calls per JSON-RPC batch where the chain has no Multicall3. With ``failures``
-    given, a target any of whose calls failed is left out of the result and its key mapped to the
-    reason there; without it the first failure raises RpcError.
+    ``batch_size``: calls per JSON-RPC batch where the chain has no Multicall3. A target whose contract
+    was created after the block reads zero (``created_after``). With ``failures`` given, a target any of
+    whose calls failed otherwise is left out of the result and its key mapped to the reason there;
+    without it the first failure raises RpcError.
     """
     pin = {"blockHash": block.hash, "requireCanonical": True}
     words = _aggregate(rpc, _calls(targets), pin, AGGREGATE_SIZE) if aggregate else None
     if words is None:
         words = _batched(rpc, targets, pin, batch_size)
-    readings: list[RawReading] = []
+    answered: list[tuple[Target, list[str | None]]] = []
     position = 0
     for t in targets:
-        mine = words[position : position + 1 + len(t.deductions)]
+        answered.append((t, words[position : position + 1 + len(t.deductions)]))
         position += 1 + len(t.deductions)
+    failed = [t.address for t, mine in answered if None in mine]
+    later = created_after(rpc, failed, pin) if failed else set()
+    readings: list[RawReading] = []
+    for t, mine in answered:
+        if t.address in later:
+            mine = ["0" * 64] * len(mine)  # no contract yet: no supply, no balances
         if None in mine:
             what = "totalSupply()" if mine[0] is None else "balanceOf()"
             reason = f"{what} of {t.address} at block {block.number} failed (reverted, or no contract there)"
