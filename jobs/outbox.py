@@ -145,9 +145,21 @@ def outbox_relay(*, keys: list[str] | None = None, now: datetime | None = None, 
     return published
 
 
+def outbox_retry(ids: Iterable[int]) -> int:
+    """Make messages that gave up (done with an error) due again, their sends counted afresh; returns how many.
+
+    For an operator, once the cause is fixed (the admin's "send again"): the next relay sends them. Tasks are
+    idempotent, so work that has been done since by other means is not done twice.
+    """
+    given_up = OutboxMessage.objects.filter(pk__in=list(ids), done_at__isnull=False, sent_at__isnull=False)
+    return given_up.exclude(error="").update(done_at=None, error="", redeliver_at=timezone.now(), sends=0)
+
+
 def outbox_purge(*, older_than: timedelta) -> int:
-    """Delete messages done longer ago than ``older_than``; returns how many."""
-    deleted, _ = OutboxMessage.objects.filter(done_at__lt=timezone.now() - older_than).delete()
+    """Delete messages done longer ago than ``older_than``; returns how many. Those that gave up stay, with
+    their error, until an operator sends them again (``outbox_retry``) or deletes them."""
+    old = OutboxMessage.objects.filter(done_at__lt=timezone.now() - older_than, error="")
+    deleted, _ = old.delete()
     return deleted
 
 
