@@ -18,11 +18,12 @@ from attest.models import Licence
 from chain.blocks import block_by_number
 from chain.crosscheck import CrossCheckUnavailable, ReadingDisagreement
 from chain.ledger.index import ledger_index_network
-from chain.models import LedgerEntry, Network, SupplyReading
+from chain.models import LedgerEntry, LedgerEvent, Network, SupplyReading
 from chain.services import supply_read_network
 from chain.tests.faulty import FaultyRpc
 from chain.tests.helpers import coin, deployment
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
+from devtools.layouts import deploy_tether_like
 from jobs import workflows
 from reserves.services import stablecoin_reconcile
 
@@ -145,6 +146,32 @@ def test_the_ledger_is_cross_checked_too_and_a_lying_fallback_stores_no_row(anvi
     _urls(usdx, [anvil.url, honest.url])
     assert ledger_index_network(network=Network.objects.get(pk=usdx.pk)) == 2  # Mint + Transfer(0x0, ...)
     assert sum(e.delta for e in entries.filter(counted=True)) == 5 * 10**6
+
+
+def test_a_tether_like_switch_to_its_successor_is_cross_checked_too(anvil, usdx, proxies):
+    """The switch row's step comes from both contracts' supplies at the deprecation block: a second source
+    that lies about those calls alone (its logs true) refuses the window; two honest nodes store the switch."""
+    _liar, honest = proxies
+    rpc = anvil.rpc
+    legacy = deploy_tether_like(rpc, owner=OWNER, initial_supply=1_000 * 10**6)
+    successor = deploy_tether_like(rpc, owner=OWNER, initial_supply=1_200 * 10**6)
+    send(rpc, legacy, "deprecate(address)", [successor], sender=OWNER)
+    mine(rpc, 2)
+    deployment(coin("USDTL", "USD"), usdx, legacy, decimals=6, follow_successor=True)
+    switches = LedgerEntry.objects.filter(event=LedgerEvent.SWITCH_TO_SUCCESSOR)
+    lies_in_calls = FaultyRpc(anvil.url, "lie_calls")
+    try:
+        _urls(usdx, [anvil.url, lies_in_calls.url])
+        with pytest.raises(ReadingDisagreement, match="the switch to a successor at block"):
+            ledger_index_network(network=Network.objects.get(pk=usdx.pk))
+    finally:
+        lies_in_calls.close()
+    assert not LedgerEntry.objects.exists()
+
+    _urls(usdx, [anvil.url, honest.url])
+    ledger_index_network(network=Network.objects.get(pk=usdx.pk))
+    [switch] = switches
+    assert (switch.account.lower(), switch.delta) == (successor.lower(), 200 * 10**6)
 
 
 def test_a_block_found_by_time_on_a_node_with_a_late_clock_is_refused(anvil, usdx, proxies):

@@ -286,7 +286,7 @@ def ledger_index_network(*, network: Network, to_block: int | None = None, windo
                         f"ledger cursor of deployment {c.deployment_id} is on orphaned block {c.block_number}"
                     )
             followed = {a: d for a, d in by_address.items() if d in follow and a == addresses[d].lower()}
-            fetched, new_switches = switch_over(rpc, fetched, followed, switched)
+            fetched, new_switches = switch_over(rpc, fetched, followed, switched, second=second)
             by_address |= {s.successor: d for d, s in new_switches.items()}
             after = _plan(
                 _advanced(cursors, participants, fetched.end), addresses, switched | new_switches, target, size

@@ -169,22 +169,28 @@ def fetch_window(
     calls.append(("eth_getBlockByNumber", [hex(to_block), False]))
     calls += [("eth_getBlockByNumber", [hex(n), False]) for n in check]
     with _cyclic_gc_paused():
-        answers = rpc.batch(calls)
-        if second is not None:
-            with asking_second(f"ledger window {from_block}-{to_block}"):
-                theirs = second.batch(calls)
-            if _fingerprint(answers) != _fingerprint(theirs):
-                raise ReadingDisagreement(
-                    f"ledger window {from_block}-{to_block}: {rpc.last_url} and {second.last_url} "
-                    "answered different logs or block hashes",
-                    url=second.last_url,
-                )
+        answers = asked_of_both(rpc, calls, second=second, what=f"ledger window {from_block}-{to_block}")
         return _decode_window(answers, to_block, check)
 
 
+def asked_of_both(rpc: RpcClient, calls: list[Call], *, second: RpcClient | None, what: str) -> list[Any]:
+    """``calls`` (three log filters, then headers and ``eth_call`` words) asked of ``rpc`` and, with ``second``,
+    of it too: any difference refuses them all (``ReadingDisagreement``), so no ledger row rests on one node."""
+    answers = rpc.batch(calls)
+    if second is not None:
+        with asking_second(what):
+            theirs = second.batch(calls)
+        if _fingerprint(answers) != _fingerprint(theirs):
+            raise ReadingDisagreement(
+                f"{what}: {rpc.last_url} and {second.last_url} answered different logs, block hashes or values",
+                url=second.last_url,
+            )
+    return answers
+
+
 def _fingerprint(answers: list[Any]) -> list[Any]:
-    """What two honest nodes agree on in a window's answers: each log's identity and content (sorted,
-    and in canonical case and number form) and each header's hash; not incidental fields."""
+    """What two honest nodes agree on in a batch's answers: each log's identity and content (sorted,
+    and in canonical case and number form), each header's hash and each other word; not incidental fields."""
     try:
         logs = [
             sorted(
@@ -206,8 +212,11 @@ def _fingerprint(answers: list[Any]) -> list[Any]:
         ]
     except (KeyError, TypeError, ValueError) as exc:
         raise RpcTransportError(f"a malformed log in an eth_getLogs answer: {exc!r}") from exc
-    headers = [str(a.get("hash")).lower() if isinstance(a, dict) else a for a in answers[3:]]
-    return [logs, headers]
+    rest = [
+        str(a.get("hash")).lower() if isinstance(a, dict) else a.lower() if isinstance(a, str) else a
+        for a in answers[3:]
+    ]
+    return [logs, rest]
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from chain.blocks import Block
-from chain.ledger.logs import SupplyLog, Window, apply_counting_rule, decode_log, log_filters
+from chain.ledger.logs import SupplyLog, Window, apply_counting_rule, asked_of_both, decode_log, log_filters
 from chain.models import LedgerEntry, LedgerEvent
 from chain.reader import TOTAL_SUPPLY
 from chain.rpc import Call, RpcClient, RpcTransportError, hex_int
@@ -49,13 +49,19 @@ def _word(answer: object) -> int:
 
 
 def switch_over(
-    rpc: RpcClient, window: Window, followed: dict[str, int], done: dict[int, Switch]
+    rpc: RpcClient,
+    window: Window,
+    followed: dict[str, int],
+    done: dict[int, Switch],
+    *,
+    second: RpcClient | None = None,
 ) -> tuple[Window, dict[int, Switch]]:
     """If a followed contract was deprecated in this window: the window cut at that block, with the
     successor's events of that block and the switch row added, and the new switches. Else unchanged.
 
     ``followed``: address (lower) -> deployment id of the follow_successor deployments in the window;
-    ``done``: switches already in the ledger (a second Deprecate of the same deployment is ignored).
+    ``done``: switches already in the ledger (a second Deprecate of the same deployment is ignored);
+    ``second``: the network's other URLs when it cross-checks, asked the same (``asked_of_both``).
     """
     found = [
         raw
@@ -75,7 +81,7 @@ def switch_over(
     for old, successor in zip(olds, successors, strict=True):
         calls.append(("eth_call", [{"to": old, "data": TOTAL_SUPPLY}, hex(block - 1)]))
         calls.append(("eth_call", [{"to": successor, "data": TOTAL_SUPPLY}, hex(block)]))
-    answers = rpc.batch(calls)
+    answers = asked_of_both(rpc, calls, second=second, what=f"the switch to a successor at block {block}")
     header = answers[3]
     if not isinstance(header, dict) or str(header.get("hash", "")).lower() != here[0]["blockHash"].lower():
         raise RpcTransportError(f"block {block} changed while following a deprecation; index again")

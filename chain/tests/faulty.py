@@ -77,13 +77,13 @@ class FaultyRpc:
                 if item.get("id") in asks:
                     item.pop("result", None)
                     item["error"] = {"code": -32602, "message": "invalid block tag: finalized"}
-        if self.mode == "lie":
+        if self.mode in ("lie", "lie_calls"):  # lie_calls: eth_call results only, the logs left true
             methods = {item["id"]: item["method"] for item in (request if isinstance(request, list) else [request])}
             for item in answer if isinstance(answer, list) else [answer]:
                 result = item.get("result")
                 if methods.get(item.get("id")) == "eth_call" and isinstance(result, str) and len(result) >= 66:
                     item["result"] = _plus_one(result)
-                if methods.get(item.get("id")) == "eth_getLogs" and isinstance(result, list):
+                if self.mode == "lie" and methods.get(item.get("id")) == "eth_getLogs" and isinstance(result, list):
                     for log in result:
                         if len(log.get("data", "")) >= 66:
                             log["data"] = _plus_one(log["data"])
