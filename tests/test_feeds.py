@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from eth_abi.abi import decode
 from eth_account import Account
@@ -30,6 +30,7 @@ from reserves.feeds.answer import answer_of
 from reserves.feeds.publisher import feed_publish
 from reserves.models import Feed, FeedRound, PublicationHead
 from reserves.services import attestation_reconcile, stablecoin_reconcile
+from tests.processes import wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -227,3 +228,36 @@ def test_two_workers_racing_post_one_round(anvil, chain_snapshot):
     assert len(posted) == 1 and results.count(None) == 1, results
     assert FeedRound.objects.filter(feed=feed).count() == 1
     assert call_raw(anvil.rpc, feed.address, "latestRound()", []) == "0x" + "0" * 63 + "1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_database_lock_is_held_while_a_round_waits_for_its_block(anvil, chain_snapshot):
+    """A poster waiting for its receipt (up to FEED_RECEIPT_TIMEOUT) holds a lease in Redis, not the feed's
+    row: the database stays free, and a second poster steps aside at once instead of queueing behind it."""
+    _seed(anvil)
+    feed = _feed("HKDA")
+    results: list[object] = []
+
+    def post() -> None:
+        try:
+            results.append(feed_publish(feed_id=feed.pk, signer=SIGNER))
+        except Exception as exc:  # the assertion below shows it
+            results.append(exc)
+        finally:
+            connection.close()
+
+    anvil.rpc.call("evm_setAutomine", [False])  # the round's transaction waits in the pool for its block
+    poster = threading.Thread(target=post)
+    poster.start()
+    try:
+        wait_until(lambda: int(anvil.rpc.call("txpool_status")["pending"], 16) == 1, timeout=30, what="the round sent")
+        with transaction.atomic():
+            Feed.objects.select_for_update(nowait=True).get(pk=feed.pk)  # raises if the poster held the row
+        assert feed_publish(feed_id=feed.pk, signer=SIGNER) is None
+    finally:
+        anvil.rpc.call("evm_setAutomine", [True])
+        anvil.rpc.call("evm_mine")
+        poster.join(timeout=60)
+    [posted] = results
+    assert isinstance(posted, FeedRound) and posted.round_id == 1, results
+    assert FeedRound.objects.filter(feed=feed).count() == 1

@@ -7,10 +7,11 @@ never while the headline publication is unverified or its chain data stale or de
 "ripcord". Consumers then see the heartbeat lapse, and a SecureMintGuard stops minting, instead of
 reading a value nobody can vouch for.
 
-Idempotent across workers and crashes: the feed row is locked for the whole decision, the decision
-starts from the contract's own latest round, the contract accepts only ``latestRound + 1``, and a
-round that reached the chain but not the database (a crash after sending) is recovered from the
-chain on the next run.
+Idempotent across workers and crashes: one poster per feed at a time (a renewed lease in Redis,
+``attest.locks.single_flight``, so no database transaction stays open while the node is asked or a
+receipt awaited), the decision starts from the contract's own latest round, the contract accepts only
+``latestRound + 1``, and a round that reached the chain but not the database (a crash after sending)
+is recovered from the chain on the next run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from attest.audit import audit_append
+from attest.locks import single_flight
 from chain.rpc import RpcClient, hex_int
 from reserves.feeds.answer import current_answer
 from reserves.feeds.onchain import OnchainRound, calldata, latest_round_id, round_at, send_transaction
@@ -120,47 +122,53 @@ def _recover(feed: Feed, rpc: RpcClient, onchain_latest: int) -> None:
 
 
 def feed_publish(*, feed_id: int, signer: LocalAccount, now: datetime | None = None) -> FeedRound | None:
-    """Post the coin's current reserves to the feed if they moved or the heartbeat is due."""
-    with transaction.atomic():
-        feed = (
-            Feed.objects.select_for_update(no_key=True)
-            .select_related("deployment__network", "stablecoin")
-            .get(pk=feed_id)
-        )
-        network = feed.deployment.network
-        rpc = network.rpc()
-        latest = latest_round_id(rpc, feed.address)
-        _recover(feed, rpc, latest)
-        last = round_at(rpc, feed.address, latest) if latest else None
-        chain_time = hex_int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"])
-        states = coin_states(published_only=False, symbol=feed.stablecoin.symbol, now=now or timezone.now())
-        decision = decide(state=states[0] if states else None, feed=feed, last=last, chain_time=chain_time)
-        if not decision.post or decision.answer is None or decision.publication is None:
+    """Post the coin's current reserves to the feed if they moved or the heartbeat is due.
+
+    None when nothing is due, or when another worker is posting to this feed right now (it decides).
+    """
+    with single_flight(f"feed:{feed_id}") as mine:
+        if not mine:
             return None
-        publication = decision.publication
-        # startedAt is when the publication was evaluated, but never after the chain's own clock:
-        # block time can lag the wall clock (a test chain rewound, a slow sequencer).
-        observed = min(publication.evaluated_at, _block_time(chain_time))
-        data = calldata(
-            "postRound(uint80,int256,uint64,uint64,bytes32)",
-            ["uint80", "int256", "uint64", "uint64", "bytes32"],
-            [
-                latest + 1,
-                decision.answer,
-                int(observed.timestamp()),
-                publication.pk,
-                bytes.fromhex(publication.content_hash),
-            ],
-        )
-        receipt = send_transaction(
-            rpc,
-            signer,
-            chain_id=network.chain_id,
-            to=feed.address,
-            data=data,
-            timeout=float(settings.FEED_RECEIPT_TIMEOUT),
-        )
-        block = rpc.call("eth_getBlockByHash", [receipt["blockHash"], False])
+        return _publish(feed_id=feed_id, signer=signer, now=now)
+
+
+def _publish(*, feed_id: int, signer: LocalAccount, now: datetime | None) -> FeedRound | None:
+    feed = Feed.objects.select_related("deployment__network", "stablecoin").get(pk=feed_id)
+    network = feed.deployment.network
+    rpc = network.rpc()
+    latest = latest_round_id(rpc, feed.address)
+    _recover(feed, rpc, latest)
+    last = round_at(rpc, feed.address, latest) if latest else None
+    chain_time = hex_int(rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"])
+    states = coin_states(published_only=False, symbol=feed.stablecoin.symbol, now=now or timezone.now())
+    decision = decide(state=states[0] if states else None, feed=feed, last=last, chain_time=chain_time)
+    if not decision.post or decision.answer is None or decision.publication is None:
+        return None
+    publication = decision.publication
+    # startedAt is when the publication was evaluated, but never after the chain's own clock:
+    # block time can lag the wall clock (a test chain rewound, a slow sequencer).
+    observed = min(publication.evaluated_at, _block_time(chain_time))
+    data = calldata(
+        "postRound(uint80,int256,uint64,uint64,bytes32)",
+        ["uint80", "int256", "uint64", "uint64", "bytes32"],
+        [
+            latest + 1,
+            decision.answer,
+            int(observed.timestamp()),
+            publication.pk,
+            bytes.fromhex(publication.content_hash),
+        ],
+    )
+    receipt = send_transaction(
+        rpc,
+        signer,
+        chain_id=network.chain_id,
+        to=feed.address,
+        data=data,
+        timeout=float(settings.FEED_RECEIPT_TIMEOUT),
+    )
+    block = rpc.call("eth_getBlockByHash", [receipt["blockHash"], False])
+    with transaction.atomic():  # the round and its audit entry commit together
         posted = FeedRound.objects.create(
             feed=feed,
             round_id=latest + 1,
