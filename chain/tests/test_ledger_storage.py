@@ -1,6 +1,7 @@
 """How the ledger is stored: hashes as bytes, the reference to the deployment checked per statement
 (chain/ledger/reference.py), on PostgreSQL with concurrent transactions and on the embedded SQLite,
-and the indexer's early fetch of the next window (one request per window, nothing fetched twice)."""
+and the indexer's early fetch of the next window (during the store; one request per window, nothing
+fetched twice)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chain.ledger.index import Row, _insert_entries, ledger_index_network
 from chain.models import Deployment, LedgerCursor, LedgerEntry
 from chain.tests.faulty import FaultyRpc
 from devtools.devchain import DEV_ACCOUNTS, deploy_stablecoin, mine, send
+from tests.processes import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 OWNER, ALICE = DEV_ACCOUNTS[:2]
@@ -229,10 +231,12 @@ def test_the_embedded_sqlite_keeps_the_same_ledger_rules(tmp_path):
     assert "probe ok" in done.stdout
 
 
-@pytest.mark.django_db
-def test_each_window_is_fetched_once_while_the_previous_one_is_stored(chain_snapshot, network, register):
+@pytest.mark.django_db(transaction=True)
+def test_each_window_is_fetched_once_and_the_next_while_the_previous_one_is_stored(chain_snapshot, network, register):
     """The next window is fetched during the store, and used: one request per window, none repeated.
-    A second deployment joining late (its start block) changes the plan mid-way and is followed too."""
+    The first store is held on a table lock, and the second window's request arrives meanwhile (without
+    the early fetch it would wait for the lock). A second deployment joining late (its start block)
+    changes the plan mid-way and is followed too."""
     rpc = chain_snapshot.rpc
     first = deploy_stablecoin(rpc, name="Early USD", symbol="EUSD", decimals=6, owner=OWNER, proxied=False)
     late = deploy_stablecoin(rpc, name="Late USD", symbol="LTUS", decimals=6, owner=OWNER, proxied=False)
@@ -249,12 +253,31 @@ def test_each_window_is_fetched_once_while_the_previous_one_is_stored(chain_snap
     LedgerCursor.objects.create(deployment=early, start_block=start)
     LedgerCursor.objects.create(deployment=joining, start_block=start + 9)
     proxy = FaultyRpc(chain_snapshot.url)
+    network.rpc_urls = [proxy.url]
+    network.save(update_fields=["rpc_urls"])
+    failed: list[BaseException] = []
+
+    def index() -> None:
+        try:
+            ledger_index_network(network=network, window=4)
+        except BaseException as exc:  # the assertion below shows it
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    blocker = psycopg.connect(_dsn())
+    indexer = threading.Thread(target=index)
     try:
-        network.rpc_urls = [proxy.url]
-        network.save(update_fields=["rpc_urls"])
-        ledger_index_network(network=network, window=4)
+        blocker.execute("LOCK TABLE chain_ledgerentry IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
+        indexer.start()
+        wait_until(lambda: proxy.requests >= 3 or failed, timeout=30, what="the second window asked for")
+        assert proxy.requests == 3 and not LedgerEntry.objects.exists()  # chain id and head, two windows, no row
+        blocker.commit()
+        indexer.join(timeout=60)
     finally:
+        blocker.close()
         proxy.close()
+    assert not failed and not indexer.is_alive(), failed
 
     windows = -(-(head - start + 1) // 4)
     assert proxy.requests == 1 + windows  # chain id and head, then one batch per window
