@@ -51,7 +51,7 @@ from web.forms import (
     formset_inputs,
     holding_initial,
 )
-from web.uploads import Kept, keep, kept
+from web.uploads import Kept, discard, keep, kept
 
 
 def _issuer_only(request: HttpRequest) -> int:
@@ -143,6 +143,7 @@ def _form_page(request: HttpRequest, attestation: Attestation | None) -> HttpRes
                 figure_rows=fig_rows,
             )
         else:
+            discard(kept_files.values())
             return redirect("attest:attestation_detail", pk=saved.pk)
     elif request.method == "POST" and form.is_valid():
         _check_parsed_rows(form, holdings, attestation)

@@ -1,5 +1,9 @@
 """The form refuses what the issuer API and the CSV import refuse, and a failed submission leaves no file."""
 
+import os
+import time
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -62,3 +66,31 @@ def test_a_report_is_stored_only_when_its_attestation_commits(
     assert [p.name for p in stored] == [f"{attestation.document_sha256}.pdf"] and stored[0].read_bytes() == PDF
     download = client.get(f"/attestations/{attestation.pk}/document/")
     assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
+
+
+def test_a_kept_file_is_deleted_once_used_and_an_abandoned_one_after_a_day(
+    issuer_alice, alpha, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = login(issuer_alice)
+
+    def pending() -> list[Path]:
+        return sorted(p for p in tmp_path.rglob("*") if p.is_file() and "pending" in p.parts)
+
+    def failing() -> dict[str, object]:
+        return {**_form(alpha, action="submit"), "document": SimpleUploadedFile("r.pdf", PDF, "application/pdf")}
+
+    response = client.post("/attestations/new/", failing())
+    [abandoned] = pending()  # an issuer who leaves here never comes back for it
+    day_and_more = time.time() - 86_400 - 60
+    os.utime(abandoned, (day_and_more, day_and_more))
+    response = client.post("/attestations/new/", failing())
+    [kept] = pending()  # keeping this one swept the abandoned one
+    assert kept != abandoned
+    token = response.context["kept"]["document"].token
+
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post("/attestations/new/", {**_form(alpha), "kept_document": token})
+        assert saved.status_code == 302, saved.context["errors"]
+    assert Attestation.objects.get().document_sha256  # the kept file went with the draft
+    assert pending() == []
