@@ -167,8 +167,11 @@ def supply_read_network(
 
     Steps: chain id check; pin the block; resolve quirks at that block (successors, proxies); read
     in batches pinned by hash; cross-check against the other URLs (networks with two or more, by default); then
-    store in one short transaction. The outcome (success or the error) is recorded on the network.
+    store in one short transaction. The outcome of a read at the head (success or the error) is recorded on
+    the network: its health is how its latest figures stand, so a read of the past (an attestation's as-of
+    block, a node that keeps no state that far back) neither degrades nor clears it.
     """
+    current = at is None and block_number is None
     deployments = Deployment.objects.filter(network=network).prefetch_related("deductions")
     if stablecoin is not None:
         deployments = deployments.filter(stablecoin=stablecoin)
@@ -198,16 +201,23 @@ def supply_read_network(
     except BlockRefused:
         raise
     except RpcError as exc:
-        network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
+        if current:
+            network_read_failed(network_id=network.pk, error=f"{type(exc).__name__}: {exc}")
+        elif type(exc) is RpcError:
+            # The node answered a past block with a JSON-RPC error: most often state it no longer keeps.
+            hint = "reading a past block needs a node that keeps its state (an archive node)"
+            raise RpcError(f"{exc}; {hint}", code=exc.code, data=exc.data, url=exc.url) from exc
         raise
     stored = _store(network, raws, primary_url, resolved, checked_url)
     if failures:
         # The others are stored; the network still counts as failing, so no figure of the coin that
         # could not be read passes for current (docs/chain.md, "Faults").
         error = TargetsFailed("; ".join(failures[k] for k in sorted(failures)), readings=stored)
-        network_read_failed(network_id=network.pk, error=f"TargetsFailed: {error}")
+        if current:
+            network_read_failed(network_id=network.pk, error=f"TargetsFailed: {error}")
         raise error
-    network_read_succeeded(network_id=network.pk)
+    if current:
+        network_read_succeeded(network_id=network.pk)
     return stored
 
 
