@@ -31,6 +31,19 @@ _WHAT = {
     "the valuation method": gettext_noop("the valuation method"),
 }
 _CURRENCY_MATCH = re.compile(rf"the currency match with (?P<currency>{_CUR})")
+# R25's report terms (reserves/rules/reports.py): the engagement and the assurance it gives, as the rule writes
+# them (the stored value, underscores as spaces).
+_TERMS = {"engagement type": gettext_noop("engagement type"), "assurance level": gettext_noop("assurance level")}
+_REPORT_WORDS = {
+    "examination": gettext_noop("examination"),
+    "review": gettext_noop("review"),
+    "agreed upon procedures": gettext_noop("agreed upon procedures"),
+    "audit": gettext_noop("audit"),
+    "reasonable": gettext_noop("reasonable"),
+    "limited": gettext_noop("limited"),
+    "none": gettext_noop("none"),
+    "none stated": gettext_noop("none stated"),
+}
 
 # (the stored English, with named groups; the catalogue's wording). amount*: money or token balances, read to
 # cents; tokens: a count of tokens, kept whole when it is whole.
@@ -205,6 +218,10 @@ _PATTERNS: list[tuple[str, str]] = [
             "deposits at %(institutions)s %(amount)s are at least %(pct)s of the funds received %(amount_base)s"
         ),
     ),
+    (
+        r"(?P<term>engagement type|assurance level) (?P<stated>[a-z ]+?), not (?P<allowed>[a-z_]+(?: or [a-z_]+)*)",
+        gettext_noop("%(term)s %(stated)s, not %(allowed)s"),
+    ),
     (r"unmodified opinion", gettext_noop("unmodified opinion")),
     (r"qualified opinion", gettext_noop("qualified opinion")),
     (r"adverse opinion", gettext_noop("adverse opinion")),
@@ -223,6 +240,11 @@ def _figure(name: str, value: str) -> str:
         return gettext(", ").join(gettext(str(kinds.get(k, k))) for k in value.split(", "))
     if name == "age":
         return str(max(int(value), 0))  # a report stated a moment after the evaluation is "now", not "-1"
+    if name == "term":
+        return gettext(_TERMS[value])
+    if name in ("stated", "allowed"):
+        words = [w.replace("_", " ") for w in value.split(" or ")]
+        return gettext(" or ").join(gettext(_REPORT_WORDS[w]) if w in _REPORT_WORDS else w for w in words)
     if name == "what":
         if m := _CURRENCY_MATCH.fullmatch(value):
             return gettext("the currency match with %(currency)s") % m.groupdict()

@@ -132,7 +132,13 @@ def test_a_chinese_page_words_the_rules_findings_in_chinese_and_english_keeps_th
         ),
         ("0 frozen tokens counted as outstanding and backed", "0 枚被凍結代幣計入流通量並有儲備支持"),
         ("unmodified opinion", "無保留意見"),
-        ("engagement type review, not examination", "engagement type review, not examination"),  # no pattern: kept
+        ("engagement type review, not examination or audit", "委聘類型為審閱\uff0c而非審查或審計"),
+        (
+            "unmodified opinion; engagement type agreed upon procedures, not examination; assurance level none stated,"
+            " not reasonable",
+            "無保留意見\uff1b委聘類型為協定程序\uff0c而非審查\uff1b保證程度為未有說明\uff0c而非合理保證",
+        ),
+        ("engagement type a new kind, not examination", "委聘類型為a new kind\uff0c而非審查"),  # unknown word: kept
     ],
 )
 def test_finding_patterns_read_in_chinese(message, chinese):
@@ -142,3 +148,21 @@ def test_finding_patterns_read_in_chinese(message, chinese):
 
     with translation.override("zh-hant"):
         assert finding_text(message) == chinese
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "engagement type review, not examination or audit",
+        "engagement type agreed upon procedures, not examination",
+        "assurance level none stated, not reasonable",
+        "assurance level limited, not reasonable",
+    ],
+)
+def test_r25_report_terms_read_in_english_as_the_engine_wrote_them(message):
+    from django.utils import translation
+
+    from web.findings import finding_text
+
+    with translation.override("en"):
+        assert finding_text(message) == message
