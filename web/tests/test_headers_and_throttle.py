@@ -40,6 +40,16 @@ def test_the_public_pages_are_throttled_per_address(settings):
     assert Client(REMOTE_ADDR=second).get("/").status_code == 200
 
 
+def test_the_login_the_reset_form_and_the_api_docs_share_the_page_throttle(settings, mailoutbox):
+    settings.PAGE_ANON_RATE = "3/minute"
+    client = Client(REMOTE_ADDR=f"10.{random.randrange(256)}.{random.randrange(256)}.3")
+    assert [client.get(path).status_code for path in ("/login/", "/account/reset/", "/api/docs/")] == [200] * 3
+    for path in ("/login/", "/account/reset/", "/api/docs/"):
+        assert client.get(path).status_code == 429, path
+    assert client.post("/account/reset/", {"email": "someone@example.test"}).status_code == 429
+    assert mailoutbox == []
+
+
 def test_the_page_throttle_fails_open_when_the_cache_is_down(settings, caplog):
     settings.PAGE_ANON_RATE = "1/minute"
     # A Redis nobody listens on: the cache raises on every call.
