@@ -150,7 +150,9 @@ class FiguresBasisSerializer(serializers.Serializer):  # type: ignore[type-arg]
     basis = serializers.CharField(
         allow_null=True,
         help_text="as_of: supply pinned at the attestation's as-of instant against the reserves attested then; "
-        "latest_no_block_at_as_of: the chain had no block that old; latest: no attestation to pin to",
+        "latest_no_block_at_as_of: the chain had no block that old; latest_as_of_unread: the attestation's as-of "
+        "supply is not read yet (or its node could not serve it), so the latest supply stands in; latest: no "
+        "attestation to pin to",
     )
     # "label" as the JSON key; DRF's own Field.label is unused on these documentation-only serializers.
     label = serializers.CharField(allow_null=True, help_text="the same in words")  # type: ignore[assignment]

@@ -225,7 +225,8 @@ class Publication(models.Model):
     error = models.TextField(blank=True, help_text="why the reconciliation failed, when it did")
     figures = models.JSONField(default=dict)
     # What ``figures`` stand on: "as_of" (both sides pinned to the attestation's as-of instant),
-    # "latest_no_block_at_as_of" or "latest" (no attestation to pin to); reserves/verdict.BASIS_LABELS.
+    # "latest_no_block_at_as_of", "latest_as_of_unread" (its as-of read missing: not yet done, or the node
+    # could not serve it) or "latest" (no attestation to pin to); reserves/verdict.BASIS_LABELS.
     readings_basis = models.CharField(max_length=32, blank=True)
     blocks = models.JSONField(default=list)
     # The current indicative headroom: latest supply against the last attested reserves, with its run,

@@ -182,7 +182,7 @@ class RunInputs(TypedDict):
     rulepack: RulePack
     licence: LicenceInputs
     evaluated_at: str
-    readings_basis: str  # "latest", "as_of" or "latest_no_block_at_as_of"
+    readings_basis: str  # "latest", "as_of", "latest_no_block_at_as_of" or "latest_as_of_unread"
     attestation: AttestationInputs | None
     latest_reports: dict[str, str]  # report type -> as-of instant of the newest standing one
     latest_assurance: NotRequired[AssuranceInputs | None]  # absent in runs written before 2026.12

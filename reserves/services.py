@@ -244,7 +244,9 @@ def stablecoin_reconcile(
             # A savepoint, so a failing query leaves a caller's transaction usable for the publication.
             with transaction.atomic():
                 pinned = None if attestation is None else readings_at_as_of(attestation=attestation, profile=profile)
-                readings, basis = pinned or (latest, "latest")
+                # "latest" says no attestation stands; one whose as-of read is missing says so instead.
+                unpinned = "latest" if attestation is None else "latest_as_of_unread"
+                readings, basis = pinned or (latest, unpinned)
                 run = reconciliation_run(
                     stablecoin=stablecoin,
                     attestation=attestation,

@@ -49,6 +49,10 @@ BASIS_LABELS = {
         "the chain has no block as old as the attestation's as-of instant: the earliest supply read after it, "
         "against the reserves attested then"
     ),
+    "latest_as_of_unread": (
+        "the supply at the attestation's as-of instant is not read yet, or its node could not serve it: the latest "
+        "supply read, against the reserves attested then"
+    ),
     "latest": "the latest supply read",
 }
 INDICATIVE_LABEL = "indicative: the latest supply read against the last attested reserves (not a verdict)"

@@ -152,6 +152,10 @@ TEXTS = [
         "the chain has no block as old as the attestation's as-of instant: the earliest supply read after it, "
         "against the reserves attested then"
     ),
+    gettext_noop(
+        "the supply at the attestation's as-of instant is not read yet, or its node could not serve it: the latest "
+        "supply read, against the reserves attested then"
+    ),
     gettext_noop("the latest supply read"),
     gettext_noop("indicative: the latest supply read against the last attested reserves (not a verdict)"),
 ]

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext
 
 from attest.models import Issuer, Membership, Role, Stablecoin
 from attest.services import HoldingInput, attestation_create, attestation_submit
@@ -16,7 +18,7 @@ from reserves.documents import coin_fields
 from reserves.models import Flag, FlagStatus, PublicationHead
 from reserves.readmodel import coin_state
 from reserves.services import reconciliation_run, stablecoin_reconcile
-from reserves.verdict import BACKED, INDICATIVE_LABEL
+from reserves.verdict import BACKED, BASIS_LABELS, INDICATIVE_LABEL
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,33 @@ def test_without_an_attestation_the_latest_supply_is_the_only_instant_and_says_s
     stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=now)
     published = PublicationHead.objects.get(stablecoin=coin).publication
     assert (published.readings_basis, published.indicative) == ("latest", {})
+
+
+def test_an_attestation_without_its_as_of_run_is_not_published_as_if_none_stood(coin):
+    """Its as-of read not made yet, or refused (a node without that block's state): the latest supply stands in
+    for both runs' readings and the publication says why, rather than "latest: no attestation to pin to"."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    user = get_user_model().objects.get(username="issuer_alice")
+    attestation_submit(
+        user=user,
+        attestation=attestation_create(
+            user=user,
+            stablecoin=coin,
+            as_of=now - timedelta(days=1),
+            as_of_timezone="UTC",
+            holdings=[HoldingInput("demand_deposit", "Bank", "USD", Decimal("101"))],
+        ),
+    )
+    _reading(coin, 20, now - timedelta(seconds=30), 100)
+
+    [verdict_run] = stablecoin_reconcile(stablecoin=coin, trigger="schedule", now=now)
+    assert verdict_run.inputs["readings_basis"] == "latest_as_of_unread"
+    assert verdict_run.attestation is not None and verdict_run.outstanding == Decimal(100)
+    published = PublicationHead.objects.get(stablecoin=coin).publication
+    assert published.readings_basis == "latest_as_of_unread"
+    state = coin_state(symbol="ALC", published_only=True)
+    assert state is not None
+    label = coin_fields(state)["figures_basis"]["label"]
+    assert label == BASIS_LABELS["latest_as_of_unread"] and "not read yet" in label
+    with translation.override("zh-hant"):
+        assert "尚未讀取" in gettext(label)  # the pages word it in the reader's language
