@@ -145,6 +145,12 @@ def outbox_relay(*, keys: list[str] | None = None, now: datetime | None = None, 
     return published
 
 
+def outbox_latest(task: str, args: Sequence[Any]) -> OutboxMessage | None:
+    """The newest message for this work (``task`` with ``args``), if the outbox still holds one: whether it waits,
+    is out, is done, or gave up and why. Done messages are purged after a day; those that gave up stay."""
+    return OutboxMessage.objects.filter(dedupe_key=_key(task, args)).order_by("-pk").first()
+
+
 def outbox_retry(ids: Iterable[int]) -> int:
     """Make messages that gave up (done with an error) due again, their sends counted afresh; returns how many.
 

@@ -19,6 +19,7 @@ from chain.models import Deployment, SupplyReading
 from chain.units import tokens
 from reserves.models import Flag, FlagEvent, FlagStatus, Publication, ReconciliationRun, Trigger
 from reserves.publish import blocks_of
+from reserves.verdict import AS_OF_BASES
 
 # --- pages ---------------------------------------------------------------------------------------
 
@@ -240,9 +241,13 @@ def licences_of(*, stablecoin: Stablecoin) -> list[Licence]:
 
 
 def attestation_outcome(*, attestation: Attestation) -> dict[str, Any]:
-    """What a filing did: its reconciliation at its own as-of instant (the first run that judged it) and
-    the newest publication that relies on it (the verdict the public is shown), for the issuer's page."""
-    run = ReconciliationRun.objects.filter(attestation=attestation).defer("inputs").order_by("created_at", "pk").first()
+    """What a filing did: its reconciliation at its own as-of instant (its first as-of run; a run of the coin's
+    latest supply that relied on it is not that) and the newest publication that relies on it (the verdict the
+    public is shown), for the issuer's page."""
+    own = ReconciliationRun.objects.filter(
+        attestation=attestation, trigger="attestation", inputs__readings_basis__in=AS_OF_BASES
+    )
+    run = own.defer("inputs").order_by("created_at", "pk").first()
     publication = (
         Publication.objects.filter(attestation=attestation).defer("results").order_by("-published_at", "-pk").first()
     )

@@ -30,6 +30,7 @@ from reserves.inputs import evaluation_instant, run_inputs
 from reserves.models import Flag, FlagEvent, FlagStatus, ReconciliationRun
 from reserves.notifications import notifications_queue
 from reserves.publish import publication_publish
+from reserves.verdict import AS_OF_BASES
 
 logger = logging.getLogger(__name__)
 
@@ -190,9 +191,6 @@ def _apply_flags(run: ReconciliationRun) -> None:
 def _licences(stablecoin: Stablecoin) -> list[tuple[str, Licence | None]]:
     licences = list(stablecoin.licences.all())
     return [(lic.profile, lic) for lic in licences] or [("", None)]
-
-
-AS_OF_BASES = ("as_of", "latest_no_block_at_as_of")
 
 
 def readings_at_as_of(*, attestation: Attestation, profile: str) -> tuple[list[SupplyReading], str] | None:

@@ -55,6 +55,8 @@ BASIS_LABELS = {
     ),
     "latest": "the latest supply read",
 }
+# The bases of an attestation's own run at its as-of instant (what its verdict runs reuse).
+AS_OF_BASES = ("as_of", "latest_no_block_at_as_of")
 INDICATIVE_LABEL = "indicative: the latest supply read against the last attested reserves (not a verdict)"
 
 

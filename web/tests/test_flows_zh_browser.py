@@ -18,8 +18,9 @@ from django.test import Client
 from django.utils import timezone
 
 from attest.models import Attestation, AttestationStatus, Membership
+from chain.services import readings_latest
 from reserves.models import Flag, FlagStatus
-from reserves.services import stablecoin_reconcile
+from reserves.services import reconciliation_run, stablecoin_reconcile
 from reserves.tests.pagedata import coin_with_runs, regulator
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -83,8 +84,19 @@ def test_an_issuer_files_and_sees_what_the_filing_did_in_chinese_at_390(browser,
     filed = Attestation.objects.filter(stablecoin=built.coin).latest("pk")
     assert filed.status == AttestationStatus.SUBMITTED and filed.document_sha256
 
-    # The pinned run needs an RPC node; the coin's own reconciliation, with this filing standing, is what the
-    # public then sees, and is the run the issuer's outcome reads first.
+    # The filing's own run at its as-of instant, as attestation_reconcile makes it once it has pinned supply there
+    # (the readings built above stand in: pinning needs an RPC node); then the coin's reconciliation with the
+    # filing standing, which is what the public sees.
+    licence = built.coin.licences.get()
+    reconciliation_run(
+        stablecoin=built.coin,
+        attestation=filed,
+        readings=readings_latest(stablecoin=built.coin),
+        trigger="attestation",
+        profile=licence.profile,
+        licence=licence,
+        readings_basis="as_of",
+    )
     stablecoin_reconcile(stablecoin=built.coin, trigger="attestation")
     page.reload()
     assert page.locator("#outcome-heading").inner_text() == "這份申報的結果"
