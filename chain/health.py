@@ -9,11 +9,41 @@ the old readings are still shown, but never as current.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from chain.models import Deployment, Network
+
+
+def known_rpc_urls() -> list[str]:
+    """Every RPC URL Attest may have asked: each network's and the default."""
+    urls = [settings.CHAIN_RPC_URL]
+    for listed in Network.objects.values_list("rpc_urls", flat=True):
+        urls += [str(u) for u in listed or []]
+    return urls
+
+
+def rpc_urls_scrubbed(text: str, urls: Iterable[str] | None = None) -> str:
+    """``text`` with each RPC URL (``known_rpc_urls`` by default) cut to its scheme, host and port.
+
+    Hosted providers put the API key in the URL's path, query or user part (``https://…/v3/<key>``), and
+    error texts reach public pages: a network's last error is the reason a coin's figures are "degraded".
+    The URL is replaced wherever it appears whole, and its path and query wherever they appear alone (as in
+    urllib3's "Max retries exceeded with url: /v3/<key>").
+    """
+    for url in sorted(set(known_rpc_urls() if urls is None else urls), key=len, reverse=True):
+        parts = urlsplit(url)
+        tail = url[len(f"{parts.scheme}://{parts.netloc}") :]
+        if not parts.scheme or (len(tail) <= 1 and "@" not in parts.netloc):
+            continue  # nothing beyond the host: nothing to hide
+        host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        text = text.replace(url, f"{parts.scheme}://{host}/…")
+        if len(tail) > 1:
+            text = text.replace(tail, "/…")
+    return text
 
 
 def network_read_succeeded(*, network_id: int) -> None:
@@ -21,8 +51,14 @@ def network_read_succeeded(*, network_id: int) -> None:
 
 
 def network_read_failed(*, network_id: int, error: str) -> None:
+    urls = [
+        settings.CHAIN_RPC_URL,
+        *(Network.objects.filter(pk=network_id).values_list("rpc_urls", flat=True).first() or []),
+    ]
     Network.objects.filter(pk=network_id).update(
-        last_error_at=timezone.now(), last_error=error[:2000], consecutive_failures=F("consecutive_failures") + 1
+        last_error_at=timezone.now(),
+        last_error=rpc_urls_scrubbed(error, urls)[:2000],  # public: the reason figures are "degraded"
+        consecutive_failures=F("consecutive_failures") + 1,
     )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from attest.audit import audit_append, canonical_json
 from attest.models import Attestation, Licence, Stablecoin
 from attest.selectors import attestation_standing
+from chain.health import rpc_urls_scrubbed
 from chain.models import SupplyReading
 from chain.rpc import RpcError
 from chain.services import NoBlockBefore, readings_latest, supply_pin_at
@@ -278,7 +279,7 @@ def stablecoin_reconcile(
                 run=None,
                 attestation=attestation,
                 evaluated_at=evaluated_at,
-                error=f"{type(exc).__name__}: {exc}"[:500],
+                error=rpc_urls_scrubbed(f"{type(exc).__name__}: {exc}")[:500],  # published for good
             )
             continue
         runs.append(run)

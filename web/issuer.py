@@ -37,6 +37,7 @@ from attest.services import (
 )
 from attest.signing import attestation_bundle, attestation_payload, payload_sha256, typed_data
 from attest.validation import AttestationInput, draft_errors
+from chain.health import rpc_urls_scrubbed
 from jobs import workflows
 from jobs.outbox import outbox_latest
 from jobs.tasks import attestation_reconcile_task
@@ -239,7 +240,7 @@ def attestation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["outcome"] is not None and context["outcome"]["run"] is None:
         # No as-of run yet: still on its way, or its work gave up (the page says why, not "reload").
         work = outbox_latest(attestation_reconcile_task.name, [attestation.pk])
-        context["gave_up"] = work.error if work is not None and work.done_at is not None else ""
+        context["gave_up"] = rpc_urls_scrubbed(work.error) if work is not None and work.done_at is not None else ""
     return render(request, "attest/attestation_detail.html", context)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from chain.crosscheck import ReadingDisagreement
+from chain.health import rpc_urls_scrubbed
 from chain.models import Network, SupplyReading
 from chain.rpc import RpcClient, RpcError, RpcTransportError
 from chain.services import supply_read_network
@@ -105,3 +106,22 @@ def test_two_agreeing_urls_cross_check_and_store_the_reading(anvil, faulty, usdx
     [reading] = supply_read_network(network=net)
     assert reading.total_supply == 5 * 10**6
     assert faulty.requests >= 2  # the block header and the values were read again there
+
+
+def test_an_rpc_urls_key_is_cut_from_error_texts_wherever_it_appears():
+    url = "https://eth.example.net/v3/SECRETKEY?apikey=ALSOSECRET"
+    refused = (
+        f"RpcTransportError: ConnectionError talking to {url}: HTTPConnectionPool(host='eth.example.net', port=443): "
+        "Max retries exceeded with url: /v3/SECRETKEY?apikey=ALSOSECRET (Caused by NewConnectionError(...))"
+    )
+    assert rpc_urls_scrubbed(refused, [url, "http://127.0.0.1:8545"]) == (
+        "RpcTransportError: ConnectionError talking to https://eth.example.net/…: HTTPConnectionPool("
+        "host='eth.example.net', port=443): Max retries exceeded with url: /… (Caused by NewConnectionError(...))"
+    )
+    with_user = "https://user:PASSWORD@node.example.org:8545"
+    assert (
+        rpc_urls_scrubbed(f"HTTP 401 from {with_user}: no", [with_user])
+        == "HTTP 401 from https://node.example.org:8545/…: no"
+    )
+    plain = "http://127.0.0.1:8545"
+    assert rpc_urls_scrubbed(f"HTTP 500 from {plain}: x", [plain]) == f"HTTP 500 from {plain}: x"

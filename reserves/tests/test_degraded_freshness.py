@@ -24,7 +24,8 @@ def _published() -> CoinState:
 @pytest.mark.django_db
 def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(settings, anvil, faulty, usdx_on):  # noqa: F811
     settings.CHAIN_RPC_RETRIES = 0
-    net = usdx_on([faulty.url])
+    # A hosted provider's URL: the key in the path and the query. The reason below is public.
+    net = usdx_on([f"{faulty.url}/v3/SECRETKEY?apikey=ALSOSECRET"])
     supply_read_network(network=net)  # a good read first
     summary = _published()
     assert summary.freshness.status == "fresh"
@@ -43,6 +44,9 @@ def test_a_network_that_cannot_be_read_is_marked_and_the_coin_turns_degraded(set
     assert public["freshness"]["status"] == "degraded"
     reason = failing_reads(stablecoin_ids=[summary.coin.pk])[summary.coin.pk]
     assert reason.startswith("the latest 2 read(s) of local failed: RpcTransportError: HTTP 500")
+    assert f"{faulty.url}/…" in reason  # the host stays: it tells an operator which node
+    for text in (net.last_error, reason, Client().get("/api/v1/stablecoins/USDX/").content.decode()):
+        assert "SECRETKEY" not in text and "ALSOSECRET" not in text
 
     faulty.mode = "forward"
     supply_read_network(network=net)
