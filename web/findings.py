@@ -44,6 +44,11 @@ _REPORT_WORDS = {
     "none": gettext_noop("none"),
     "none stated": gettext_noop("none stated"),
 }
+# R4's action, from its rule pack (reserves/rulepacks/*.yaml, ``action``).
+_ACTIONS = {
+    "report the discrepancy to the HKMA at once": gettext_noop("report the discrepancy to the HKMA at once"),
+    "issuance must halt at once": gettext_noop("issuance must halt at once"),
+}
 
 # (the stored English, with named groups; the catalogue's wording). amount*: money or token balances, read to
 # cents; tokens: a count of tokens, kept whole when it is whole.
@@ -222,6 +227,19 @@ _PATTERNS: list[tuple[str, str]] = [
         r"(?P<term>engagement type|assurance level) (?P<stated>[a-z ]+?), not (?P<allowed>[a-z_]+(?: or [a-z_]+)*)",
         gettext_noop("%(term)s %(stated)s, not %(allowed)s"),
     ),
+    (
+        r"shortfall since (?P<date>\d{4}-\d{2}-\d{2}) \((?P<days>\d+) business day\(s\)\): (?P<action>[^;]+)",
+        gettext_noop("shortfall since %(date)s (%(days)s business day(s)): %(action)s"),
+    ),
+    (
+        r"liquidation trigger raised after (?P<days>\d+) consecutive business days",
+        gettext_noop("liquidation trigger raised after %(days)s consecutive business days"),
+    ),
+    (r"no shortfall", gettext_noop("no shortfall")),
+    (
+        r"no submitted attestation or no supply reading",
+        gettext_noop("no submitted attestation or no supply reading"),
+    ),
     (r"unmodified opinion", gettext_noop("unmodified opinion")),
     (r"qualified opinion", gettext_noop("qualified opinion")),
     (r"adverse opinion", gettext_noop("adverse opinion")),
@@ -240,6 +258,8 @@ def _figure(name: str, value: str) -> str:
         return gettext(", ").join(gettext(str(kinds.get(k, k))) for k in value.split(", "))
     if name == "age":
         return str(max(int(value), 0))  # a report stated a moment after the evaluation is "now", not "-1"
+    if name == "action":
+        return gettext(_ACTIONS[value]) if value in _ACTIONS else value
     if name == "term":
         return gettext(_TERMS[value])
     if name in ("stated", "allowed"):

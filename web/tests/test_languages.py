@@ -139,6 +139,16 @@ def test_a_chinese_page_words_the_rules_findings_in_chinese_and_english_keeps_th
             "無保留意見\uff1b委聘類型為協定程序\uff0c而非審查\uff1b保證程度為未有說明\uff0c而非合理保證",
         ),
         ("engagement type a new kind, not examination", "委聘類型為a new kind\uff0c而非審查"),  # unknown word: kept
+        (
+            "shortfall since 2026-12-03 (0 business day(s)): report the discrepancy to the HKMA at once",
+            "自 2026-12-03 起儲備不足\uff080 個營業日\uff09\uff1a立即向香港金融管理局報告差額",
+        ),
+        (
+            "shortfall since 2026-11-02 (16 business day(s)): issuance must halt at once; liquidation trigger raised"
+            " after 15 consecutive business days",
+            "自 2026-11-02 起儲備不足\uff0816 個營業日\uff09\uff1a必須立即停止發行\uff1b連續 15 個營業日後觸發清盤",
+        ),
+        ("no shortfall", "沒有儲備不足"),
     ],
 )
 def test_finding_patterns_read_in_chinese(message, chinese):
@@ -157,12 +167,31 @@ def test_finding_patterns_read_in_chinese(message, chinese):
         "engagement type agreed upon procedures, not examination",
         "assurance level none stated, not reasonable",
         "assurance level limited, not reasonable",
+        "shortfall since 2026-11-02 (16 business day(s)): issuance must halt at once; liquidation trigger raised after"
+        " 15 consecutive business days",
     ],
 )
-def test_r25_report_terms_read_in_english_as_the_engine_wrote_them(message):
+def test_r25_and_r4_texts_read_in_english_as_the_engine_wrote_them(message):
     from django.utils import translation
 
     from web.findings import finding_text
 
     with translation.override("en"):
         assert finding_text(message) == message
+
+
+def test_every_rule_and_profile_name_reads_in_chinese():
+    """A regulator reading in Chinese sees no rule of any pack, and no profile, named only in English."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from attest.models import Profile
+    from reserves.rulepacks import FILES, rulepack_load
+
+    names = {str(label) for _value, label in Profile.choices}
+    for profile in FILES:
+        pack = rulepack_load(profile)
+        names |= {str(pack["name"])} | {str(spec["name"]) for spec in pack["rules"].values()}
+    with translation.override("zh-hant"):
+        untranslated = sorted(n for n in names if gettext(n) == n)
+    assert untranslated == []
