@@ -13,18 +13,13 @@ import json
 import re
 import time
 import uuid
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from attest.evidence import attestation_sign
 from attest.models import AttestationStatus
-from attest.services import attestation_create
-from attest.signing import attestation_payload, signature_make, typed_data
-from attest.tests.conftest import ALPHA_KEY, holdings
-from attest.validation import AttestationDetails, IssuerFigureInput
+from attest.tests.conftest import alpha_signed_draft
 from chain.blocks import block_by_number
 from chain.models import SupplyReading
 from chain.tests.helpers import deployment, network
@@ -90,22 +85,7 @@ def test_with_redis_down_pages_answer_the_submit_succeeds_and_its_pinned_run_hap
         # carry whole seconds), and the pinned read would then find no contract there.
         as_of = block_by_number(chain.rpc, head(chain.rpc)).time
         chain.rpc.call("evm_setIntervalMining", [1])  # the head moves on, so every read is a new reading
-        draft = attestation_create(
-            user=issuer_alice,
-            stablecoin=alpha,
-            as_of=as_of,
-            as_of_timezone="UTC",
-            holdings=holdings(),
-            details=AttestationDetails(
-                stated_total_reserves=sum((h.market_value for h in holdings()), Decimal(0)), auditor_id=auditor_dan.pk
-            ),
-            issuer_figures=[IssuerFigureInput(31339, Decimal("990000"))],
-        )
-        attestation_sign(
-            user=issuer_alice,
-            attestation=draft,
-            signature=signature_make(typed_data(attestation_payload(draft)), ALPHA_KEY),
-        )
+        draft = alpha_signed_draft(issuer_alice, alpha, auditor_dan, as_of=as_of, chain_id=31339)
         key = Token.objects.create(user=issuer_alice).key
 
         web_port = free_port()

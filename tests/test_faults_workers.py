@@ -15,20 +15,15 @@ import re
 import time
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import redis
 from django.utils import timezone
 
 from attest import services as attest_services
-from attest.evidence import attestation_sign
 from attest.locks import lock_key
 from attest.models import Attestation
-from attest.services import attestation_create
-from attest.signing import attestation_payload, signature_make, typed_data
-from attest.tests.conftest import ALPHA_KEY, holdings
-from attest.validation import AttestationDetails, IssuerFigureInput
+from attest.tests.conftest import alpha_signed_draft
 from chain.models import SupplyReading
 from chain.tests.helpers import deployment, network
 from devtools.devchain import DEV_ACCOUNTS, Anvil, deploy_stablecoin, mine, send
@@ -173,19 +168,4 @@ def test_a_worker_killed_mid_read_and_one_killed_mid_reconciliation_lose_nothing
 
 
 def _signed_draft(user, coin, auditor) -> Attestation:
-    draft = attestation_create(
-        user=user,
-        stablecoin=coin,
-        as_of=timezone.now() - timedelta(milliseconds=100),
-        as_of_timezone="UTC",
-        holdings=holdings(),
-        details=AttestationDetails(
-            stated_total_reserves=sum((h.market_value for h in holdings()), Decimal(0)), auditor_id=auditor.pk
-        ),
-        issuer_figures=[IssuerFigureInput(31341, Decimal("990000"))],
-    )
-    attestation_sign(
-        user=user, attestation=draft, signature=signature_make(typed_data(attestation_payload(draft)), ALPHA_KEY)
-    )
-    draft.refresh_from_db()
-    return draft
+    return alpha_signed_draft(user, coin, auditor, as_of=timezone.now() - timedelta(milliseconds=100), chain_id=31341)

@@ -7,7 +7,7 @@ AUDITOR_KEY), regulator_bob regulates, outsider_charlie has an account and no ro
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,8 +16,10 @@ from django.test import Client
 from django.utils import timezone
 from eth_account import Account
 
+from attest.evidence import attestation_sign
 from attest.models import AccountingFirm, Attestation, Issuer, Licence, Membership, Role, Stablecoin
 from attest.services import attestation_create
+from attest.signing import attestation_payload, signature_make, typed_data
 from attest.validation import AttestationDetails, HoldingInput, IssuerFigureInput
 
 PASSWORD = "correct horse battery staple"
@@ -113,3 +115,25 @@ def alpha_draft(issuer_alice, alpha, auditor_dan) -> Attestation:
         details=AttestationDetails(stated_total_reserves=Decimal("1000000.00"), auditor_id=auditor_dan.pk),
         issuer_figures=[IssuerFigureInput(1, Decimal("990000"))],
     )
+
+
+def alpha_signed_draft(
+    user, coin: Stablecoin, auditor, *, as_of: datetime, chain_id: int, outstanding: Decimal = Decimal("990000")
+) -> Attestation:
+    """ALPHA's draft as of ``as_of``: ``holdings()`` (1,000,000 HKD), ``outstanding`` tokens stated on ``chain_id``,
+    signed with the issuer's key, ready to submit (the tests that run it against a chain)."""
+    draft = attestation_create(
+        user=user,
+        stablecoin=coin,
+        as_of=as_of,
+        as_of_timezone="UTC",
+        holdings=holdings(),
+        details=AttestationDetails(
+            stated_total_reserves=sum((h.market_value for h in holdings()), Decimal(0)), auditor_id=auditor.pk
+        ),
+        issuer_figures=[IssuerFigureInput(chain_id, outstanding)],
+    )
+    signature = signature_make(typed_data(attestation_payload(draft)), ALPHA_KEY)
+    attestation_sign(user=user, attestation=draft, signature=signature)
+    draft.refresh_from_db()
+    return draft

@@ -7,15 +7,9 @@ latest supply that relied on the filing is not shown as its as-of reconciliation
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from attest.evidence import attestation_sign
-from attest.services import attestation_create
-from attest.signing import attestation_payload, signature_make, typed_data
-from attest.tests.conftest import ALPHA_KEY, holdings, login
-from attest.validation import AttestationDetails, IssuerFigureInput
+from attest.tests.conftest import alpha_signed_draft, login
 from chain.blocks import block_by_number
 from chain.models import Network
 from chain.rpc import RpcError
@@ -39,17 +33,7 @@ def test_a_filing_whose_as_of_block_its_node_cannot_serve_says_why(issuer_alice,
         as_of = block_by_number(node.rpc, head(node.rpc)).time
         mine(node.rpc, 20, interval=1)  # the as-of block falls out of the node's kept state
         deployment(alpha, network(node), token, decimals=6)
-        draft = attestation_create(
-            user=issuer_alice,
-            stablecoin=alpha,
-            as_of=as_of,
-            as_of_timezone="UTC",
-            holdings=holdings(),
-            details=AttestationDetails(stated_total_reserves=Decimal("1000000.00"), auditor_id=auditor_dan.pk),
-            issuer_figures=[IssuerFigureInput(31353, Decimal("990000"))],
-        )
-        signature = signature_make(typed_data(attestation_payload(draft)), ALPHA_KEY)
-        attestation_sign(user=issuer_alice, attestation=draft, signature=signature)
+        draft = alpha_signed_draft(issuer_alice, alpha, auditor_dan, as_of=as_of, chain_id=31353)
         filed = workflows.attestation_submit(user=issuer_alice, attestation=draft)
         page = f"/attestations/{filed.pk}/"
         assert 'id="outcome-pending"' in login(issuer_alice).get(page).content.decode()
