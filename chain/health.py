@@ -51,13 +51,9 @@ def network_read_succeeded(*, network_id: int) -> None:
 
 
 def network_read_failed(*, network_id: int, error: str) -> None:
-    urls = [
-        settings.CHAIN_RPC_URL,
-        *(Network.objects.filter(pk=network_id).values_list("rpc_urls", flat=True).first() or []),
-    ]
     Network.objects.filter(pk=network_id).update(
         last_error_at=timezone.now(),
-        last_error=rpc_urls_scrubbed(error, urls)[:2000],  # public: the reason figures are "degraded"
+        last_error=rpc_urls_scrubbed(error)[:2000],  # public: the reason figures are "degraded"
         consecutive_failures=F("consecutive_failures") + 1,
     )
 
